@@ -1,0 +1,306 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { matchesFilter, prepareAppend, checkStreamName, type SerializedEvent } from '../append-validation';
+import {
+  DuplicateEventId,
+  EventStoreError,
+  EventStoreUnavailable,
+  InvalidEventStoreInput,
+  StreamNotFound,
+  WrongExpectedRevision,
+} from '../errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventSubscription,
+  EventToAppend,
+  ExpectedRevision,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../event-store.port';
+import { positionOf, type Position } from '../position';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
+
+export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+
+export interface SqliteEventStoreOptions {
+  /** The database file; its folder is created when missing. */
+  readonly path: string;
+  /** FULL (the default) makes every acknowledged append survive a power loss. */
+  readonly synchronous?: SqliteSynchronous;
+  /** How often an idle subscription looks for events written by another process. */
+  readonly pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: number;
+  event_id: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+}
+
+const PAGE = 500;
+const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Positions are the table's integer
+ * primary key; SQLite admits one writer at a time, so positions are handed out in commit order
+ * and a reader never sees a gap fill in behind it.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly wakers = new Set<() => void>();
+  private readonly pollIntervalMs: number;
+  private closed = false;
+
+  private readonly lastRevisionStmt: Database.Statement<[string], { revision: number }>;
+  private readonly insertStmt: Database.Statement<[number, string, string, number, string, string, string, string]>;
+  private readonly forwardStmt: Database.Statement<[string, number, number], EventRow>;
+  private readonly backwardStmt: Database.Statement<[string, number, number], EventRow>;
+  private readonly allStmt: Database.Statement<[number, number], EventRow>;
+  private readonly headStmt: Database.Statement<[], { position: number | null }>;
+  private readonly appendTransaction: (stream: string, expected: ExpectedRevision, events: SerializedEvent[]) => AppendResult;
+
+  private constructor(options: SqliteEventStoreOptions) {
+    this.pollIntervalMs = options.pollIntervalMs ?? 50;
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      this.db = new Database(options.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      const version = this.db.pragma('user_version', { simple: true }) as number;
+      if (version > SCHEMA_VERSION) {
+        throw new Error(`the file has schema version ${version}; this build knows up to ${SCHEMA_VERSION}`);
+      }
+      this.db.exec(SCHEMA);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    } catch (error) {
+      throw new EventStoreUnavailable(`cannot open the SQLite event store at ${options.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    this.lastRevisionStmt = this.db.prepare('SELECT revision FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1');
+    this.insertStmt = this.db.prepare(
+      `INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.forwardStmt = this.db.prepare(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+    );
+    this.backwardStmt = this.db.prepare(
+      `SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+    );
+    this.allStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`);
+    this.headStmt = this.db.prepare('SELECT max(position) AS position FROM events');
+    const nextPositionStmt = this.db.prepare<[], { next: number }>('SELECT coalesce(max(position), -1) + 1 AS next FROM events');
+
+    this.appendTransaction = this.db
+      .transaction((stream: string, expected: ExpectedRevision, events: SerializedEvent[]): AppendResult => {
+        const current = this.lastRevisionStmt.get(stream)?.revision;
+        checkExpected(stream, expected, current);
+        let revision = current ?? -1;
+        let position = nextPositionStmt.get()!.next;
+        const recordedAt = new Date().toISOString();
+        for (const event of events) {
+          revision += 1;
+          this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
+          position += 1;
+        }
+        return { nextExpectedRevision: revision, position: positionOf(position - 1) };
+      })
+      .immediate.bind(null) as never;
+  }
+
+  static open(options: SqliteEventStoreOptions): SqliteEventStore {
+    return new SqliteEventStore(options);
+  }
+
+  async append(stream: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult> {
+    this.assertOpen();
+    const prepared = prepareAppend(stream, events, options);
+    let result: AppendResult;
+    try {
+      result = this.appendTransaction(stream, prepared.expected, prepared.events);
+    } catch (error) {
+      throw translate(error, stream);
+    }
+    this.wakeSubscribers();
+    return result;
+  }
+
+  async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
+    this.assertOpen();
+    checkStreamName(stream);
+    const backwards = options.direction === 'backwards';
+    let remaining = checkCount(options.maxCount);
+    let from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
+    if (!Number.isSafeInteger(from) || from < 0) throw new InvalidEventStoreInput('fromRevision must be a revision (>= 0)');
+    let first = true;
+    while (remaining > 0) {
+      this.assertOpen();
+      const rows = this.guard(() => (backwards ? this.backwardStmt : this.forwardStmt).all(stream, from, Math.min(PAGE, remaining)));
+      if (first && rows.length === 0 && this.lastRevisionStmt.get(stream) === undefined) throw new StreamNotFound(stream);
+      first = false;
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < Math.min(PAGE, remaining)) return;
+      remaining -= rows.length;
+      from = rows[rows.length - 1].revision + (backwards ? -1 : 1);
+      if (from < 0) return;
+    }
+  }
+
+  async *readAll(options: ReadAllOptions = {}): AsyncGenerator<RecordedEvent> {
+    this.assertOpen();
+    let remaining = checkCount(options.maxCount);
+    // The port's readAll is inclusive; the statement reads after a position.
+    let after = options.fromPosition ? toSequence(options.fromPosition) - 1 : -1;
+    while (remaining > 0) {
+      this.assertOpen();
+      const rows = this.guard(() => this.allStmt.all(after, Math.min(PAGE, remaining)));
+      for (const row of rows) yield toRecorded(row);
+      if (rows.length < Math.min(PAGE, remaining)) return;
+      remaining -= rows.length;
+      after = rows[rows.length - 1].position;
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {
+    this.assertOpen();
+    const filter = options.filter;
+    let after = options.fromPosition ? toSequence(options.fromPosition) : -1;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const waker = () => wake?.();
+    this.wakers.add(waker);
+
+    const store = this;
+    async function* follow(): AsyncGenerator<RecordedEvent> {
+      try {
+        while (!stopped && !store.closed) {
+          const rows = store.guard(() => store.allStmt.all(after, PAGE));
+          if (rows.length === 0) {
+            await new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, store.pollIntervalMs);
+              wake = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+            });
+            wake = undefined;
+            continue;
+          }
+          for (const row of rows) {
+            after = row.position;
+            if (matchesFilter(row.stream, row.type, filter)) yield toRecorded(row);
+            if (stopped) return;
+          }
+        }
+      } finally {
+        store.wakers.delete(waker);
+      }
+    }
+
+    const iterator = follow();
+    return {
+      [Symbol.asyncIterator]: () => iterator,
+      close: async () => {
+        stopped = true;
+        waker();
+        await iterator.return(undefined);
+      },
+    };
+  }
+
+  async headPosition(): Promise<Position | undefined> {
+    this.assertOpen();
+    const head = this.guard(() => this.headStmt.get())?.position;
+    return head === null || head === undefined ? undefined : positionOf(head);
+  }
+
+  async checkHealth(): Promise<void> {
+    this.assertOpen();
+    this.guard(() => this.db.prepare('SELECT 1').get());
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const wake of this.wakers) wake();
+    this.db.close();
+  }
+
+  private wakeSubscribers(): void {
+    for (const wake of this.wakers) wake();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new EventStoreUnavailable('the event store is closed');
+  }
+
+  private guard<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+}
+
+function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current === undefined) ||
+    (expected === 'stream_exists' && current !== undefined) ||
+    (typeof expected === 'number' && expected === current);
+  if (!ok) throw new WrongExpectedRevision(stream, String(expected), current ?? 'no_stream');
+}
+
+function checkCount(maxCount: number | undefined): number {
+  if (maxCount === undefined) return Number.MAX_SAFE_INTEGER;
+  if (!Number.isSafeInteger(maxCount) || maxCount < 0) throw new InvalidEventStoreInput('maxCount must be a whole number >= 0');
+  return maxCount;
+}
+
+function toSequence(position: Position): number {
+  if (position.commit !== position.prepare) {
+    throw new InvalidEventStoreInput('this position does not come from the SQLite event store');
+  }
+  return Number(position.commit);
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    id: row.event_id,
+    stream: row.stream,
+    revision: row.revision,
+    position: positionOf(row.position),
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    recordedAt: row.recorded_at,
+  };
+}
+
+/** SQLite errors become the port's: constraint races, busy or broken files, a full disk. */
+function translate(error: unknown, stream?: string): Error {
+  if (error instanceof EventStoreError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = (error as Error).message ?? String(error);
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+    if (message.includes('event_id')) {
+      const id = /event_id/.test(message) ? 'in this append' : '';
+      return new DuplicateEventId(id);
+    }
+    return new WrongExpectedRevision(stream ?? '?', 'a free revision', 'no_stream');
+  }
+  return new EventStoreUnavailable(`the SQLite event store failed: ${message}`, { cause: error });
+}
