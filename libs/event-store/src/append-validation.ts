@@ -13,6 +13,8 @@ export interface SerializedEvent {
   readonly type: string;
   readonly data: string;
   readonly metadata: string;
+  /** The checked values themselves, for clients that serialize on their own. */
+  readonly source: { readonly data: Record<string, unknown>; readonly metadata: Record<string, unknown> };
 }
 
 /** Validates an append's arguments and serializes its events; throws `InvalidEventStoreInput`. */
@@ -70,7 +72,7 @@ function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
   if (roughBytes > MAX_EVENT_BYTES && Buffer.byteLength(data) + Buffer.byteLength(meta) > MAX_EVENT_BYTES) {
     throw new InvalidEventStoreInput(`${where} is larger than ${MAX_EVENT_BYTES} bytes`);
   }
-  return { id: id.toLowerCase(), type: event.type, data, metadata: meta };
+  return { id: id.toLowerCase(), type: event.type, data, metadata: meta, source: { data: event.data, metadata } };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

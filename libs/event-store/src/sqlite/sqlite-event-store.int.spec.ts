@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { DuplicateEventId } from '../errors';
+import type { EventStore, RecordedEvent } from '../event-store.port';
+import { testEventStore } from '../testing/event-store.contract';
+import { SqliteEventStore } from './sqlite-event-store';
+
+const dirs: string[] = [];
+const paths = new WeakMap<EventStore, string>();
+function tempFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ticket-store-'));
+  dirs.push(dir);
+  return join(dir, 'events.db');
+}
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function open(path: string): SqliteEventStore {
+  const store = SqliteEventStore.open({ path });
+  paths.set(store, path);
+  return store;
+}
+
+testEventStore('SQLite', {
+  create: async () => open(tempFile()),
+  connectAgain: async (store) => open(paths.get(store)!),
+});
+
+async function collect(iterable: AsyncIterable<RecordedEvent>): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('SQLite event store', () => {
+  it('keeps event ids unique across streams, and such a failure writes none of its batch', async () => {
+    const store = open(tempFile());
+    const id = randomUUID();
+    await store.append('s-1', [{ id, type: 'A', data: {} }]);
+    await expect(store.append('s-2', [{ type: 'B', data: {} }, { id, type: 'C', data: {} }])).rejects.toBeInstanceOf(
+      DuplicateEventId,
+    );
+    await expect(collect(store.readStream('s-2'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    await store.close();
+  });
+
+  it('opens in WAL mode with synchronous FULL by default, and close() releases the file', async () => {
+    const path = tempFile();
+    const store = open(path);
+    await store.append('s', [{ type: 'A', data: {} }]);
+    const peek = new Database(path, { readonly: true });
+    expect(peek.pragma('journal_mode', { simple: true })).toBe('wal');
+    peek.close();
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    await store.close();
+    // The last connection out checkpoints and removes the WAL; an exclusive lock is then free to take.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const exclusive = new Database(path);
+    exclusive.pragma('locking_mode = EXCLUSIVE');
+    exclusive.exec('BEGIN EXCLUSIVE; COMMIT;');
+    expect(exclusive.prepare('SELECT count(*) AS n FROM events').get()).toEqual({ n: 1 });
+    exclusive.close();
+  });
+
+  it('refuses a revision written behind its back (UNIQUE(stream, revision))', () => {
+    const path = tempFile();
+    const store = open(path);
+    const raw = new Database(path);
+    raw.prepare(`INSERT INTO events VALUES (0, ?, 's', 0, 'A', '{}', '{}', 'x')`).run(randomUUID());
+    expect(() => raw.prepare(`INSERT INTO events VALUES (1, ?, 's', 0, 'A', '{}', '{}', 'x')`).run(randomUUID())).toThrow(/UNIQUE/);
+    raw.close();
+    return store.close();
+  });
+});
