@@ -1,0 +1,10 @@
+export * from './business-time';
+export * from './message';
+export * from './ticket-vocabulary';
+export * from './ticket-events';
+export * from './ticket-commands';
+export * from './ticket-errors';
+export * from './ticket-state';
+export * from './upcast-ticket-event';
+export { evolve } from './evolve';
+export { decide, type Decision } from './decide';
