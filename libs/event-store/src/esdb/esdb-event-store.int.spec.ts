@@ -1,7 +1,7 @@
 import type { EventStore } from '../event-store.port';
 import { testEventStore } from '../testing/event-store.contract';
 import { EsdbEventStore } from './esdb-event-store';
-import { startEventStoreDb, type EventStoreDbServer } from './esdb-test-server';
+import { startEventStoreDb, type EventStoreDbServer } from '../testing/esdb-test-server';
 
 /*
  * The EventStoreDB run of the contract: against EVENTSTORE_TEST_URL when set, or a container

@@ -1,0 +1,92 @@
+import { isAbsolute, resolve } from 'node:path';
+import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
+
+export type Role = 'service' | 'auditor' | 'analyst' | 'admin';
+export const ROLES: readonly Role[] = ['service', 'auditor', 'analyst', 'admin'];
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything the server reads from its environment, parsed once at start-up. */
+export interface AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly eventStore: EventStoreLocation;
+  readonly readModelPath: string;
+  /** Keys from API_KEYS; undefined means "generate a key file under DATA_DIR". */
+  readonly apiKeys: ReadonlyArray<{ role: Role; key: string }> | undefined;
+  readonly slaPoliciesFile: string;
+  readonly sqliteSynchronous: SqliteSynchronous;
+  /** Requests per second per key; 0 turns rate limiting off. */
+  readonly rateLimitPerSecond: number;
+  readonly logLevel: LogLevel;
+}
+
+/** A bad setting: its message is the one line start-up prints before it stops. */
+export class ConfigError extends Error {}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const dataDir = absolute(text(env, 'DATA_DIR') ?? './data');
+  const storeUrl = text(env, 'EVENT_STORE_URL') ?? defaultEventStoreUrl(dataDir);
+  let eventStore: EventStoreLocation;
+  try {
+    eventStore = parseEventStoreUrl(storeUrl);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    dataDir,
+    eventStore,
+    readModelPath: absolute(text(env, 'READ_MODEL_PATH') ?? resolve(dataDir, 'views.db')),
+    apiKeys: apiKeys(text(env, 'API_KEYS')),
+    slaPoliciesFile: absolute(text(env, 'SLA_POLICIES_FILE') ?? 'config/sla-policies.json'),
+    sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL', 'EXTRA', 'OFF'] as const, 'FULL', true),
+    rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
+  };
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(process.cwd(), path);
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`);
+  }
+  return Number(value);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, upper: boolean): T {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = (upper ? raw.toUpperCase() : raw.toLowerCase()) as T;
+  if (!allowed.includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(raw)}`);
+  return value;
+}
+
+function apiKeys(value: string | undefined): AppConfig['apiKeys'] {
+  if (value === undefined) return undefined;
+  const keys = value.split(',').map((entry, index) => {
+    const separator = entry.indexOf(':');
+    const role = entry.slice(0, separator).trim() as Role;
+    const key = entry.slice(separator + 1).trim();
+    if (separator < 0 || !ROLES.includes(role)) {
+      throw new ConfigError(`API_KEYS entry ${index + 1} must be role:key with a role of ${ROLES.join(', ')}`);
+    }
+    if (key.length < 16 || /\s/.test(key)) throw new ConfigError(`API_KEYS entry ${index + 1}: a key needs at least 16 characters and no spaces`);
+    return { role, key };
+  });
+  if (new Set(keys.map((k) => k.key)).size !== keys.length) throw new ConfigError('API_KEYS holds the same key twice');
+  return keys;
+}

@@ -1,0 +1,35 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { openEventStore, type EventStore } from '@app/event-store';
+import type { AppConfig } from '../config/app-config';
+
+/** The injection token of the one EventStore of the process. */
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+class EventStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  /** Runs after the HTTP server has stopped taking requests and finished those in flight. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+@Global()
+@Module({})
+export class EventStoreModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: EventStoreModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: EVENT_STORE,
+          useFactory: () => openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }),
+        },
+        EventStoreCloser,
+      ],
+      exports: [EVENT_STORE, APP_CONFIG],
+    };
+  }
+}
