@@ -1,4 +1,4 @@
-import type { ReportTicket } from './ticket-commands';
+import type { ReportTicket, TicketCommand } from './ticket-commands';
 import { NOW, acknowledged, given, reported, t } from './testing/ticket-spec';
 
 const report = (overrides: Partial<ReportTicket['data']> = {}): ReportTicket => ({
@@ -73,7 +73,7 @@ describe('ReportTicket', () => {
 });
 
 describe('any command but ReportTicket on a ticket that does not exist', () => {
-  it.each([
+  const commands: TicketCommand[] = [
     { type: 'AcknowledgeResponse', data: { by: 'desk-1' } },
     { type: 'DispatchEngineer', data: { engineerId: 'e1', tier: 'onsite' } },
     { type: 'RecordArrival', data: { engineerId: 'e1' } },
@@ -86,7 +86,8 @@ describe('any command but ReportTicket on a ticket that does not exist', () => {
     { type: 'CompleteRevisit', data: { by: 'e1', outcome: 'fine' } },
     { type: 'CloseTicket', data: { by: 'desk-1' } },
     { type: 'ReopenTicket', data: { reason: 'x' } },
-  ] as const)('$type is TICKET_NOT_FOUND', (command) => {
+  ];
+  it.each(commands.map((command) => [command.type, command] as const))('%s is TICKET_NOT_FOUND', (_type, command) => {
     given().when(command).thenFails('TICKET_NOT_FOUND');
   });
 });
