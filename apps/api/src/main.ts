@@ -1,3 +1,4 @@
+import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { createApp } from './bootstrap';
 
@@ -14,7 +15,29 @@ async function main(): Promise<void> {
     throw error;
   }
   const app = await createApp(config);
+  const logger = app.get(Logger);
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logger.log(`${signal} received: finishing requests in flight, then closing the store`);
+    // app.close() stops accepting, lets requests in flight finish, then runs the shutdown hooks.
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   await app.listen({ port: config.port, host: config.host });
+  logger.log(`listening on http://${config.host}:${config.port}, events in ${describeStore(config)}`);
+}
+
+function describeStore(config: AppConfig): string {
+  return config.eventStore.kind === 'sqlite' ? `SQLite ${config.eventStore.path}` : 'EventStoreDB';
 }
 
 main().catch((error: unknown) => {
