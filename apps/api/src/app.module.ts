@@ -1,8 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
+import { AuthModule } from './auth/auth.module';
+import { ProblemFilter } from './http/problem.filter';
+import { strictValidationPipe } from './http/validation';
 
 @Module({})
 export class AppModule {
@@ -19,7 +23,12 @@ export class AppModule {
           },
         }),
         EventStoreModule.forRoot(config),
+        AuthModule.forRoot(config),
         HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: strictValidationPipe },
       ],
     };
   }

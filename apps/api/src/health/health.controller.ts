@@ -1,8 +1,10 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { EventStore } from '@app/event-store';
+import { Public } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../event-store/event-store.module';
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(
