@@ -11,8 +11,7 @@ export const MAX_CLOCK_SKEW_MS = 5_000;
 
 // Date and time with a mandatory offset; seconds and fraction optional. Date-only values and
 // local times without an offset are refused: they do not name one instant.
-const ISO_DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 /** Milliseconds since the epoch, or undefined when `text` is not an ISO 8601 instant. */
 export function parseInstant(text: unknown): number | undefined {

@@ -108,7 +108,9 @@ function positiveInteger(value: unknown, field: string): TicketError | undefined
 }
 
 function score(value: unknown, field: string): TicketError | undefined {
-  return Number.isInteger(value) && (value as number) >= MIN_SATISFACTION_SCORE && (value as number) <= MAX_SATISFACTION_SCORE
+  return Number.isInteger(value) &&
+    (value as number) >= MIN_SATISFACTION_SCORE &&
+    (value as number) <= MAX_SATISFACTION_SCORE
     ? undefined
     : invalid(field, `${field} must be an integer from ${MIN_SATISFACTION_SCORE} to ${MAX_SATISFACTION_SCORE}`);
 }

@@ -11,7 +11,8 @@ import {
 
 const rate = (kind: 'consultation' | 'onsite' | 'product', score: number, at = t(45), comment?: string) =>
   ({ type: 'RateSatisfaction', data: { kind, score, at, ...(comment ? { comment } : {}) } }) as const;
-const revisit = (at = t(45)) => ({ type: 'CompleteRevisit', data: { by: 'desk-2', outcome: 'working fine', at } }) as const;
+const revisit = (at = t(45)) =>
+  ({ type: 'CompleteRevisit', data: { by: 'desk-2', outcome: 'working fine', at } }) as const;
 
 describe('RateSatisfaction', () => {
   it('rates after restoration, with or without a comment', () => {
@@ -30,13 +31,17 @@ describe('RateSatisfaction', () => {
   });
 
   it('refuses before restoration', () => {
-    given(reported(), acknowledged()).when(rate('onsite', 5, t(6))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged())
+      .when(rate('onsite', 5, t(6)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   const onsiteRated = { type: 'SatisfactionRated', data: { kind: 'onsite', score: 3, at: t(45) } } as const;
 
   it('rates once per kind, other kinds still open', () => {
-    const error = given(...restoredHistory(), onsiteRated).when(rate('onsite', 5, t(46))).thenFails('INVALID_TRANSITION');
+    const error = given(...restoredHistory(), onsiteRated)
+      .when(rate('onsite', 5, t(46)))
+      .thenFails('INVALID_TRANSITION');
     expect(error.message).toContain('onsite');
     given(...restoredHistory(), onsiteRated)
       .when(rate('product', 5, t(46)))
@@ -44,13 +49,18 @@ describe('RateSatisfaction', () => {
   });
 
   it('keeps "once per kind" across a reopen and a second restoration', () => {
-    given(...restoredHistory(), onsiteRated, reopened(), { type: 'Restored', data: { by: 'e', resolution: 'r', at: t(70) } })
+    given(...restoredHistory(), onsiteRated, reopened(), {
+      type: 'Restored',
+      data: { by: 'e', resolution: 'r', at: t(70) },
+    })
       .when(rate('onsite', 5, t(71)))
       .thenFails('INVALID_TRANSITION');
   });
 
   it('refuses while reopened', () => {
-    given(...restoredHistory(), reopened()).when(rate('onsite', 5, t(61))).thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reopened())
+      .when(rate('onsite', 5, t(61)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   it.each([0, 6, 3.5, '5', Number.NaN])('refuses the score %p', (score) => {
@@ -69,7 +79,9 @@ describe('RateSatisfaction', () => {
 describe('CompleteRevisit', () => {
   it('records revisits after restoration, as many as happen', () => {
     const first = { type: 'RevisitCompleted', data: { by: 'desk-2', outcome: 'working fine', at: t(45) } } as const;
-    given(...restoredHistory()).when(revisit()).then([first]);
+    given(...restoredHistory())
+      .when(revisit())
+      .then([first]);
     given(...restoredHistory(), first)
       .when(revisit(t(90)))
       .then([{ type: 'RevisitCompleted', data: { by: 'desk-2', outcome: 'working fine', at: t(90) } }]);
@@ -82,8 +94,12 @@ describe('CompleteRevisit', () => {
   });
 
   it('refuses before restoration', () => {
-    given(reported(), acknowledged()).when(revisit(t(6))).thenFails('INVALID_TRANSITION');
-    given(...restoredHistory(), reopened()).when(revisit(t(61))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged())
+      .when(revisit(t(6)))
+      .thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reopened())
+      .when(revisit(t(61)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   it('needs who visited and what came of it', () => {

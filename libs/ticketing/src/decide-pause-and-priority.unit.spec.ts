@@ -22,7 +22,9 @@ describe('PauseTicket', () => {
     ['reported', [reported()]],
     ['acknowledged', [reported(), acknowledged()]],
   ] as [string, TicketEvent[]][])('pauses an open %s ticket', (_status, history) => {
-    given(...history).when(pause('awaiting-customer')).then([paused(t(15), 'awaiting-customer')]);
+    given(...history)
+      .when(pause('awaiting-customer'))
+      .then([paused(t(15), 'awaiting-customer')]);
   });
 
   it('refuses a ticket that is already paused', () => {
@@ -33,7 +35,9 @@ describe('PauseTicket', () => {
   });
 
   it('refuses a restored or closed ticket', () => {
-    given(reported(), acknowledged(), restored()).when(pause('awaiting-parts', t(31))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged(), restored())
+      .when(pause('awaiting-parts', t(31)))
+      .thenFails('INVALID_TRANSITION');
     given(reported(), acknowledged(), restored(), reportFiled(), closed())
       .when(pause('awaiting-parts', t(51)))
       .thenFails('INVALID_TRANSITION');
@@ -59,7 +63,9 @@ describe('ResumeTicket', () => {
 
   it('refuses a ticket that is not paused', () => {
     given(reported(), acknowledged()).when(resume()).thenFails('INVALID_TRANSITION');
-    given(reported(), acknowledged(), paused(), resumed()).when(resume(t(26))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged(), paused(), resumed())
+      .when(resume(t(26)))
+      .thenFails('INVALID_TRANSITION');
   });
 });
 
@@ -67,16 +73,31 @@ describe('ReprioritizeTicket', () => {
   it('changes the severity of an open ticket, recording where it came from', () => {
     given(reported(), acknowledged())
       .when(reprioritize('major'))
-      .then([{ type: 'TicketReprioritized', data: { from: 'general', to: 'major', reason: 'whole floor affected', at: t(12) } }]);
+      .then([
+        {
+          type: 'TicketReprioritized',
+          data: { from: 'general', to: 'major', reason: 'whole floor affected', at: t(12) },
+        },
+      ]);
     given(reported({ severity: 'major' }))
       .when(reprioritize('general', t(1)))
-      .then([{ type: 'TicketReprioritized', data: { from: 'major', to: 'general', reason: 'whole floor affected', at: t(1) } }]);
+      .then([
+        {
+          type: 'TicketReprioritized',
+          data: { from: 'major', to: 'general', reason: 'whole floor affected', at: t(1) },
+        },
+      ]);
   });
 
   it('reprioritizes a paused ticket as well', () => {
     given(reported(), acknowledged(), paused())
       .when(reprioritize('major', t(16)))
-      .then([{ type: 'TicketReprioritized', data: { from: 'general', to: 'major', reason: 'whole floor affected', at: t(16) } }]);
+      .then([
+        {
+          type: 'TicketReprioritized',
+          data: { from: 'general', to: 'major', reason: 'whole floor affected', at: t(16) },
+        },
+      ]);
   });
 
   it('refuses the severity the ticket already has', () => {
@@ -85,7 +106,9 @@ describe('ReprioritizeTicket', () => {
   });
 
   it('refuses a restored or closed ticket', () => {
-    given(reported(), acknowledged(), restored()).when(reprioritize('major', t(31))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged(), restored())
+      .when(reprioritize('major', t(31)))
+      .thenFails('INVALID_TRANSITION');
     given(reported(), acknowledged(), restored(), reportFiled(), closed())
       .when(reprioritize('major', t(51)))
       .thenFails('INVALID_TRANSITION');

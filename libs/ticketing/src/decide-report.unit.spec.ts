@@ -24,7 +24,9 @@ describe('ReportTicket', () => {
 
   it('keeps the optional facts it was given and leaves the others out of the event', () => {
     const full = { assetId: 'A-9', category: 'storage', zone: 'suburban' as const, kind: 'inspection' as const };
-    given().when(report(full)).then([reported(full)]);
+    given()
+      .when(report(full))
+      .then([reported(full)]);
     const { decision } = given().when(report());
     if (!decision.ok) throw new Error(decision.error.message);
     expect(Object.keys(decision.events[0]!.data)).not.toEqual(expect.arrayContaining(['assetId']));
@@ -40,16 +42,22 @@ describe('ReportTicket', () => {
 
   it('refuses to report a ticket that already exists', () => {
     given(reported()).when(report()).thenFails('TICKET_ALREADY_EXISTS', 'ticketId');
-    given(reported(), acknowledged()).when(report({ at: t(10) })).thenFails('TICKET_ALREADY_EXISTS');
+    given(reported(), acknowledged())
+      .when(report({ at: t(10) }))
+      .thenFails('TICKET_ALREADY_EXISTS');
   });
 
   it.each(['relocation', 'rebuild', 'inspection'] as const)('needs an asset for a %s', (kind) => {
     given().when(report({ kind })).thenFails('INVALID_INPUT', 'assetId');
-    given().when(report({ kind, assetId: 'A-1' })).then([reported({ kind, assetId: 'A-1' })]);
+    given()
+      .when(report({ kind, assetId: 'A-1' }))
+      .then([reported({ kind, assetId: 'A-1' })]);
   });
 
   it('does not need an asset for a fault or a consultation', () => {
-    given().when(report({ kind: 'consultation' })).then([reported({ kind: 'consultation' })]);
+    given()
+      .when(report({ kind: 'consultation' }))
+      .then([reported({ kind: 'consultation' })]);
   });
 
   it.each([

@@ -53,7 +53,9 @@ describe('DispatchEngineer', () => {
     ({ type: 'DispatchEngineer', data: { engineerId, tier, at } }) as const;
 
   it('dispatches an engineer once the response is acknowledged', () => {
-    given(reported(), acknowledged()).when(dispatch('e1', 'onsite')).then([dispatched('e1', 'onsite')]);
+    given(reported(), acknowledged())
+      .when(dispatch('e1', 'onsite'))
+      .then([dispatched('e1', 'onsite')]);
   });
 
   it('sending a senior after an on-site engineer is an escalation', () => {
@@ -63,7 +65,9 @@ describe('DispatchEngineer', () => {
   });
 
   it('a senior sent first, or a second on-site engineer, is not an escalation', () => {
-    given(reported(), acknowledged()).when(dispatch('s1', 'senior')).then([dispatched('s1', 'senior')]);
+    given(reported(), acknowledged())
+      .when(dispatch('s1', 'senior'))
+      .then([dispatched('s1', 'senior')]);
     given(reported(), acknowledged(), dispatched('e1', 'onsite'))
       .when(dispatch('e2', 'onsite', t(11)))
       .then([dispatched('e2', 'onsite', t(11))]);
@@ -75,7 +79,9 @@ describe('DispatchEngineer', () => {
   });
 
   it('refuses after service is restored, and after close', () => {
-    given(reported(), acknowledged(), restored()).when(dispatch('e1', 'onsite', t(31))).thenFails('INVALID_TRANSITION');
+    given(reported(), acknowledged(), restored())
+      .when(dispatch('e1', 'onsite', t(31)))
+      .thenFails('INVALID_TRANSITION');
     given(reported(), acknowledged(), restored(), reportFiled(), closed())
       .when(dispatch('e1', 'onsite', t(51)))
       .thenFails('INVALID_TRANSITION');
@@ -114,7 +120,9 @@ describe('RecordArrival', () => {
   const arrive = (engineerId: string, at = t(20)) => ({ type: 'RecordArrival', data: { engineerId, at } }) as const;
 
   it('records the arrival of a dispatched engineer, with the tier of the dispatch', () => {
-    given(reported(), acknowledged(), dispatched('s1', 'senior')).when(arrive('s1')).then([arrived('s1', 'senior')]);
+    given(reported(), acknowledged(), dispatched('s1', 'senior'))
+      .when(arrive('s1'))
+      .then([arrived('s1', 'senior')]);
   });
 
   it('refuses an engineer who was not dispatched', () => {

@@ -34,11 +34,15 @@ describe('RestoreService', () => {
 
   it('needs no dispatch: a fault fixed remotely, or a consultation answered', () => {
     given(reported(), acknowledged()).when(restore()).then([restored()]);
-    given(reported({ kind: 'consultation' }), acknowledged()).when(restore()).then([restored()]);
+    given(reported({ kind: 'consultation' }), acknowledged())
+      .when(restore())
+      .then([restored()]);
   });
 
   it('resumes a paused ticket first, so its clocks are whole', () => {
-    given(reported(), acknowledged(), paused()).when(restore()).then([resumed(t(30)), restored(t(30))]);
+    given(reported(), acknowledged(), paused())
+      .when(restore())
+      .then([resumed(t(30)), restored(t(30))]);
   });
 
   it('refuses before the response is acknowledged', () => {
@@ -46,12 +50,18 @@ describe('RestoreService', () => {
   });
 
   it('restores once', () => {
-    given(...restoredHistory()).when(restore(t(31))).thenFails('INVALID_TRANSITION');
-    given(...restoredHistory(), reportFiled(), closed()).when(restore(t(51))).thenFails('INVALID_TRANSITION');
+    given(...restoredHistory())
+      .when(restore(t(31)))
+      .thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reportFiled(), closed())
+      .when(restore(t(51)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   it('restores again after a reopen', () => {
-    given(...restoredHistory(), reopened()).when(restore(t(70))).then([restored(t(70))]);
+    given(...restoredHistory(), reopened())
+      .when(restore(t(70)))
+      .then([restored(t(70))]);
   });
 
   it('needs who restored and how', () => {
@@ -66,11 +76,15 @@ describe('RestoreService', () => {
 
 describe('FileReport', () => {
   it('files the incident report after restoration', () => {
-    given(...restoredHistory()).when(fileReport()).then([reportFiled()]);
+    given(...restoredHistory())
+      .when(fileReport())
+      .then([reportFiled()]);
   });
 
   it('lets a consultation file one although it does not need to', () => {
-    given(reported({ kind: 'consultation' }), acknowledged(), restored()).when(fileReport()).then([reportFiled()]);
+    given(reported({ kind: 'consultation' }), acknowledged(), restored())
+      .when(fileReport())
+      .then([reportFiled()]);
   });
 
   it('refuses before restoration', () => {
@@ -79,7 +93,9 @@ describe('FileReport', () => {
   });
 
   it('files once per restoration', () => {
-    given(...restoredHistory(), reportFiled()).when(fileReport(t(41))).thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reportFiled())
+      .when(fileReport(t(41)))
+      .thenFails('INVALID_TRANSITION');
     given(...restoredHistory(), reportFiled(), reopened(), restored(t(70)))
       .when(fileReport(t(80)))
       .then([reportFiled(t(80))]);
@@ -114,16 +130,22 @@ describe('CloseTicket', () => {
   });
 
   it('closes a consultation straight after restoration', () => {
-    given(reported({ kind: 'consultation' }), acknowledged(), restored()).when(close()).then([closed()]);
+    given(reported({ kind: 'consultation' }), acknowledged(), restored())
+      .when(close())
+      .then([closed()]);
   });
 
   it('refuses an open ticket, even a consultation', () => {
-    given(reported({ kind: 'consultation' }), acknowledged()).when(close()).thenFails('INVALID_TRANSITION');
+    given(reported({ kind: 'consultation' }), acknowledged())
+      .when(close())
+      .thenFails('INVALID_TRANSITION');
     given(reported()).when(close()).thenFails('INVALID_TRANSITION');
   });
 
   it('closes once', () => {
-    given(...restoredHistory(), reportFiled(), closed()).when(close(t(51))).thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reportFiled(), closed())
+      .when(close(t(51)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   it('resumes first when the history has a pause still running', () => {
@@ -136,9 +158,15 @@ describe('CloseTicket', () => {
 
   it('refuses to close a ticket reopened after its report until it is restored and reported again', () => {
     const history: TicketEvent[] = [...restoredHistory(), reportFiled(), reopened()];
-    given(...history).when(close(t(61))).thenFails('INVALID_TRANSITION');
-    given(...history, restored(t(70))).when(close(t(71))).thenFails('INVALID_TRANSITION');
-    given(...history, restored(t(70)), reportFiled(t(71))).when(close(t(72))).then([closed(t(72))]);
+    given(...history)
+      .when(close(t(61)))
+      .thenFails('INVALID_TRANSITION');
+    given(...history, restored(t(70)))
+      .when(close(t(71)))
+      .thenFails('INVALID_TRANSITION');
+    given(...history, restored(t(70)), reportFiled(t(71)))
+      .when(close(t(72)))
+      .then([closed(t(72))]);
   });
 
   it('needs who closed it', () => {
@@ -150,8 +178,12 @@ describe('CloseTicket', () => {
 
 describe('ReopenTicket', () => {
   it('reopens a restored ticket and a closed one', () => {
-    given(...restoredHistory()).when(reopen()).then([reopened()]);
-    given(...restoredHistory(), reportFiled(), closed()).when(reopen()).then([reopened()]);
+    given(...restoredHistory())
+      .when(reopen())
+      .then([reopened()]);
+    given(...restoredHistory(), reportFiled(), closed())
+      .when(reopen())
+      .then([reopened()]);
   });
 
   it('refuses an open ticket', () => {
@@ -161,7 +193,9 @@ describe('ReopenTicket', () => {
   });
 
   it('refuses to reopen twice without a new restoration', () => {
-    given(...restoredHistory(), reopened()).when(reopen(t(61))).thenFails('INVALID_TRANSITION');
+    given(...restoredHistory(), reopened())
+      .when(reopen(t(61)))
+      .thenFails('INVALID_TRANSITION');
   });
 
   it('needs a reason', () => {

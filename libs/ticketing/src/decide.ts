@@ -70,7 +70,8 @@ function decideOnTicket(command: Exclude<TicketCommand, ReportTicket>, ticket: T
         return refuse('engineers are dispatched after the response is acknowledged and before service is restored');
       }
       const pending = outstandingDispatch(ticket, engineerId);
-      if (pending) return refuse(`engineer ${engineerId} was dispatched at ${pending.dispatchedAt} and has not arrived yet`);
+      if (pending)
+        return refuse(`engineer ${engineerId} was dispatched at ${pending.dispatchedAt} and has not arrived yet`);
       const escalation = tier === 'senior' && ticket.dispatches.some((d) => d.tier === 'onsite');
       return accept({ type: 'EngineerDispatched', data: { engineerId, tier, escalation, at } });
     }

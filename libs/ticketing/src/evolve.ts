@@ -62,11 +62,7 @@ export function evolve(state: TicketState, event: TicketEvent): TicketState {
 function apply(ticket: Ticket, event: TicketEvent): Ticket {
   switch (event.type) {
     case 'TicketReported':
-      throw new CorruptTicketHistory(
-        `ticket ${ticket.ticketId} is reported a second time`,
-        event.type,
-        ticket.version,
-      );
+      throw new CorruptTicketHistory(`ticket ${ticket.ticketId} is reported a second time`, event.type, ticket.version);
     case 'ResponseAcknowledged':
       return { ...ticket, status: 'acknowledged', acknowledgedAt: event.data.at, acknowledgedBy: event.data.by };
     case 'EngineerDispatched': {

@@ -93,7 +93,10 @@ export const reportFiled = (at = t(40)): TicketEvent => ({
   data: { faultType: 'hardware', cause: 'disk wear', method: 'replacement', loss: 'none', by: 'eng-1', at },
 });
 export const closed = (at = t(50)): TicketEvent => ({ type: 'TicketClosed', data: { by: 'desk-1', at } });
-export const reopened = (at = t(60)): TicketEvent => ({ type: 'TicketReopened', data: { reason: 'fault is back', at } });
+export const reopened = (at = t(60)): TicketEvent => ({
+  type: 'TicketReopened',
+  data: { reason: 'fault is back', at },
+});
 
 /** Reported, acknowledged, restored: where most after-care commands start. */
 export const restoredHistory = (): TicketEvent[] => [reported(), acknowledged(), restored()];
