@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config';
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
+import { TicketsModule } from './tickets/tickets.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -25,6 +26,7 @@ export class AppModule {
         EventStoreModule.forRoot(config),
         AuthModule.forRoot(config),
         HealthModule,
+        TicketsModule.forRoot(config),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -5,8 +5,6 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
-import { toProblem } from './http/problem.filter';
-import { PROBLEM_CONTENT_TYPE } from './http/problem';
 
 /** The request body limit of DESIGN section 9. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -22,19 +20,13 @@ const SECURITY_HEADERS = {
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, return503OnClosing: true });
   const fastify = adapter.getInstance();
+  // Commands are JSON: any other body type is a 415, not a string the validator has to make sense of.
+  fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  // Errors raised before a request reaches Nest (body too large, malformed JSON) get the same problem+json.
-  fastify.setErrorHandler((error, request, reply) => {
-    const { body, headers } = toProblem(error);
-    void reply
-      .status(body.status)
-      .headers({ ...headers, 'content-type': PROBLEM_CONTENT_TYPE })
-      .send({ ...body, instance: request.url.split('?')[0] });
-  });
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

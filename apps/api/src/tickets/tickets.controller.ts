@@ -1,0 +1,180 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { TicketCommand } from '@app/ticketing';
+import type { AuthenticatedRequest } from '../auth/api-key.guard';
+import { Roles } from '../auth/roles.decorator';
+import { problem, ProblemError } from '../http/problem';
+import { PolicyCatalog } from '../policies/policy-catalog';
+import { commandContext, ticketIdForKey } from './command-context';
+import {
+  AcknowledgeResponseDto,
+  CloseTicketDto,
+  CompleteRevisitDto,
+  DispatchEngineerDto,
+  FileReportDto,
+  PauseTicketDto,
+  RateSatisfactionDto,
+  RecordArrivalDto,
+  ReopenTicketDto,
+  ReportTicketDto,
+  ReprioritizeTicketDto,
+  RestoreServiceDto,
+  ResumeTicketDto,
+} from './dto/ticket-commands.dto';
+import { ExecuteTicketCommand, type CommandResult } from './execute-ticket-command.handler';
+import { GetTicket, type TicketView } from './get-ticket.query';
+
+const ticketId = new ParseUUIDPipe({
+  exceptionFactory: () => new ProblemError(problem(400, 'INVALID_TICKET_ID', 'a ticket id is a UUID')),
+});
+
+type Answer = Omit<CommandResult, 'replayed'>;
+
+@ApiTags('tickets')
+@ApiBearerAuth()
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key; the same key with another body is a 422' })
+@ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Carried into every event the command causes' })
+@Controller('v1/tickets')
+export class TicketsController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly policies: PolicyCatalog,
+  ) {}
+
+  @Post()
+  @Roles('service')
+  @ApiOperation({ summary: 'Report a fault or a consultation' })
+  async report(@Body() body: ReportTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
+    const key = request.headers['idempotency-key'];
+    const id = body.ticketId ?? (typeof key === 'string' ? ticketIdForKey(key) : randomUUID());
+    const policy = this.policies.resolve(body.policyId);
+    const { ticketId: _given, policyId: _policy, ...facts } = body;
+    const answer = await this.run(id, { type: 'ReportTicket', data: { ...facts, ticketId: id, policyId: policy.id, policyVersion: policy.version } }, body, 'report', request, reply);
+    reply.header('location', `/v1/tickets/${id}`);
+    return answer;
+  }
+
+  @Get(':id')
+  @Roles('service', 'auditor')
+  @ApiOperation({ summary: 'The ticket as it stands; ETag is its revision' })
+  async get(@Param('id', ticketId) id: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<TicketView> {
+    const view = await this.queries.execute(new GetTicket(id));
+    reply.header('etag', `"${view.revision}"`);
+    return view;
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'The substantive response to the report' })
+  acknowledge(@Param('id', ticketId) id: string, @Body() body: AcknowledgeResponseDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'AcknowledgeResponse', data: body }, body, 'acknowledge', request, reply);
+  }
+
+  @Post(':id/dispatch')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Send an engineer; senior after onsite is an escalation' })
+  dispatch(@Param('id', ticketId) id: string, @Body() body: DispatchEngineerDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'DispatchEngineer', data: body }, body, 'dispatch', request, reply);
+  }
+
+  @Post(':id/arrive')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'A dispatched engineer arrived on site' })
+  arrive(@Param('id', ticketId) id: string, @Body() body: RecordArrivalDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'RecordArrival', data: body }, body, 'arrive', request, reply);
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Stop the clocks while waiting for the customer or parts' })
+  pause(@Param('id', ticketId) id: string, @Body() body: PauseTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'PauseTicket', data: body }, body, 'pause', request, reply);
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Restart the clocks' })
+  resume(@Param('id', ticketId) id: string, @Body() body: ResumeTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ResumeTicket', data: body }, body, 'resume', request, reply);
+  }
+
+  @Post(':id/reprioritize')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Change the severity; running clocks keep what elapsed' })
+  reprioritize(@Param('id', ticketId) id: string, @Body() body: ReprioritizeTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ReprioritizeTicket', data: body }, body, 'reprioritize', request, reply);
+  }
+
+  @Post(':id/restore')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Normal operation is restored' })
+  restore(@Param('id', ticketId) id: string, @Body() body: RestoreServiceDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'RestoreService', data: body }, body, 'restore', request, reply);
+  }
+
+  @Post(':id/report')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'File the incident report: fault type, cause, method, losses' })
+  fileReport(@Param('id', ticketId) id: string, @Body() body: FileReportDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'FileReport', data: body }, body, 'file-report', request, reply);
+  }
+
+  @Post(':id/satisfaction')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Record a satisfaction rating, once per kind' })
+  rate(@Param('id', ticketId) id: string, @Body() body: RateSatisfactionDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'RateSatisfaction', data: body }, body, 'satisfaction', request, reply);
+  }
+
+  @Post(':id/revisit')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Record a follow-up visit' })
+  revisit(@Param('id', ticketId) id: string, @Body() body: CompleteRevisitDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'CompleteRevisit', data: body }, body, 'revisit', request, reply);
+  }
+
+  @Post(':id/close')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Close the ticket' })
+  close(@Param('id', ticketId) id: string, @Body() body: CloseTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'CloseTicket', data: body }, body, 'close', request, reply);
+  }
+
+  @Post(':id/reopen')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Reopen a restored or closed ticket' })
+  reopen(@Param('id', ticketId) id: string, @Body() body: ReopenTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'ReopenTicket', data: body }, body, 'reopen', request, reply);
+  }
+
+  private async run(
+    id: string,
+    command: TicketCommand,
+    body: object,
+    route: string,
+    request: AuthenticatedRequest,
+    reply: FastifyReply,
+  ): Promise<Answer> {
+    const context = commandContext(request.headers, request.principal!, route, { ticketId: id, ...body });
+    const { replayed, ...answer } = await this.commands.execute(new ExecuteTicketCommand(id, { ...command, data: { ...command.data } } as TicketCommand, context));
+    reply.header('etag', `"${answer.revision}"`);
+    if (replayed) reply.header('idempotent-replayed', 'true');
+    return answer;
+  }
+}
