@@ -30,24 +30,20 @@ export function decide(command: TicketCommand, state: TicketState, now: string):
     if (state.status !== 'none') {
       return fail('TICKET_ALREADY_EXISTS', `ticket ${state.ticketId} already exists (${state.status})`, 'ticketId');
     }
-  } else if (state.status === 'none') {
+    const at = checkInput(command, nowMs);
+    return typeof at === 'string' ? accept(reported(command, at)) : { ok: false, error: at };
+  }
+  if (state.status === 'none') {
     return fail('TICKET_NOT_FOUND', `cannot ${VERB[command.type]}: the ticket does not exist`);
   }
-
-  const invalidField = validateCommand(command);
-  if (invalidField) return { ok: false, error: invalidField };
-
-  const at = businessTime(command.data.at, nowMs);
+  const at = checkInput(command, nowMs);
   if (typeof at !== 'string') return { ok: false, error: at };
 
-  if (command.type === 'ReportTicket') return { ok: true, events: [reported(command, at)] };
-  const ticket = state as Ticket;
-
-  const decision = decideOnTicket(command, ticket, at);
-  if (decision.ok && at < ticket.lastEventAt) {
+  const decision = decideOnTicket(command, state, at);
+  if (decision.ok && at < state.lastEventAt) {
     return fail(
       'AT_BEFORE_LAST_EVENT',
-      `at ${at} is earlier than the ticket's last event (${ticket.lastEventAt}): history cannot run backwards`,
+      `at ${at} is earlier than the ticket's last event (${state.lastEventAt}): history cannot run backwards`,
       'at',
     );
   }
@@ -174,6 +170,11 @@ function reported(command: ReportTicket, at: IsoInstant): TicketReported {
 /** A paused ticket's clocks restart before it is restored or closed, so SLA history stays whole. */
 function resumeIfPaused(ticket: Ticket, at: IsoInstant): TicketResumed[] {
   return ticket.paused ? [{ type: 'TicketResumed', data: { at } }] : [];
+}
+
+/** The command's fields, then its business time: the canonical `at`, or what is wrong with the input. */
+function checkInput(command: TicketCommand, nowMs: number): IsoInstant | TicketError {
+  return validateCommand(command) ?? businessTime(command.data.at, nowMs);
 }
 
 function businessTime(at: unknown, nowMs: number): IsoInstant | TicketError {
