@@ -13,8 +13,11 @@ export const TICKET_ERROR_KINDS = {
   TICKET_ALREADY_EXISTS: 'conflict',
   /** The ticket's state does not allow the command. */
   INVALID_TRANSITION: 'conflict',
-  /** `at` is earlier than the ticket's last event: history would run backwards. */
-  AT_BEFORE_LAST_EVENT: 'conflict',
+  /**
+   * `at` is earlier than the ticket's last event: history would run backwards. Invalid input
+   * (400), as the API contract lists it with the other checks of `at`.
+   */
+  AT_BEFORE_LAST_EVENT: 'invalid',
   /** `at` is more than MAX_CLOCK_SKEW_MS after `now`. */
   AT_IN_FUTURE: 'invalid',
   /** A field is missing, of the wrong type, outside its word list, or an unparsable time. */
