@@ -8,3 +8,4 @@ export * from './ticket-state';
 export * from './upcast-ticket-event';
 export { evolve } from './evolve';
 export { decide, type Decision } from './decide';
+export * from './sla';

@@ -1,0 +1,35 @@
+export {
+  addBusinessDuration,
+  businessDurationBetween,
+  nextWorkingInstant,
+  WEEKDAYS,
+  type BusinessHoursCalendar,
+  type RoundTheClockCalendar,
+  type SlaCalendar,
+  type Weekday,
+  type WorkingPeriod,
+} from './calendar';
+export { clockTimeline, type ClockTimeline, type ClockTrack, type HistoryEntry, type SlaEventRef } from './clock-timeline';
+export {
+  consultationHandlingMs,
+  evaluateClock,
+  evaluateClocks,
+  type ClockContext,
+  type SlaClock,
+  type SlaClockState,
+} from './clocks';
+export { describeDuration, parseIsoDuration, type IsoDuration } from './iso-duration';
+export {
+  DEFAULT_WARNING_THRESHOLDS,
+  findPolicy,
+  newestPolicy,
+  parseSlaPolicies,
+  SLA_METRICS,
+  targetOf,
+  type SeverityTargets,
+  type SlaMetric,
+  type SlaPolicy,
+  type SlaPolicyCatalog,
+  type SlaPolicyParse,
+  type ZoneTargets,
+} from './sla-policy';
