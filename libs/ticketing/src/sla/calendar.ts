@@ -1,5 +1,5 @@
 import { parseInstant, type IsoInstant } from '../business-time';
-import { dateTextOf, instantsOfDay, localDayOf, weekdayOf } from './zoned-time';
+import { DAY_MS, instantsOfDay, localDayOf, weekdayOf } from './zoned-time';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -104,11 +104,10 @@ export function addWorkingMs(calendar: SlaCalendar, fromMs: number, ms: number):
  * long as the time that really passes (09:00-18:00 stays 9 h; 00:00-24:00 is 23 h or 25 h).
  */
 function workingIntervals(calendar: BusinessHoursCalendar, day: number): Interval[] {
-  if (holidaysOf(calendar).has(dateTextOf(day))) return [];
-  const periods = calendar.week[WEEKDAYS[weekdayOf(day)]!];
-  if (periods.length === 0) return [];
-  const minutes = periods.flatMap(([start, end]) => [minutesOf(start), minutesOf(end)]);
-  const instants = instantsOfDay(calendar.timeZone, day, minutes);
+  const { holidays, minutes } = compiled(calendar);
+  const wallTimes = minutes[weekdayOf(day)]!;
+  if (wallTimes.length === 0 || holidays.has(day)) return [];
+  const instants = instantsOfDay(calendar.timeZone, day, wallTimes);
   const intervals: Interval[] = [];
   for (let i = 0; i < instants.length; i += 2) {
     if (instants[i]! < instants[i + 1]!) intervals.push([instants[i]!, instants[i + 1]!]);
@@ -116,15 +115,21 @@ function workingIntervals(calendar: BusinessHoursCalendar, day: number): Interva
   return intervals;
 }
 
-const holidaySets = new WeakMap<BusinessHoursCalendar, ReadonlySet<string>>();
+/** A calendar read once into day numbers and minutes of the day (walks over years repeat them). */
+type CompiledCalendar = Readonly<{ holidays: ReadonlySet<number>; minutes: readonly (readonly number[])[] }>;
 
-function holidaysOf(calendar: BusinessHoursCalendar): ReadonlySet<string> {
-  let set = holidaySets.get(calendar);
-  if (!set) {
-    set = new Set(calendar.holidays);
-    holidaySets.set(calendar, set);
+const compiledCalendars = new WeakMap<BusinessHoursCalendar, CompiledCalendar>();
+
+function compiled(calendar: BusinessHoursCalendar): CompiledCalendar {
+  let result = compiledCalendars.get(calendar);
+  if (!result) {
+    result = {
+      holidays: new Set(calendar.holidays.map((date) => Math.floor(Date.parse(`${date}T00:00:00Z`) / DAY_MS))),
+      minutes: WEEKDAYS.map((weekday) => calendar.week[weekday].flatMap(([start, end]) => [minutesOf(start), minutesOf(end)])),
+    };
+    compiledCalendars.set(calendar, result);
   }
-  return set;
+  return result;
 }
 
 function minutesOf(wallTime: string): number {

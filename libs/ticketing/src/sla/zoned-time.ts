@@ -48,6 +48,25 @@ export function offsetAt(timeZone: string, utcMs: number): number {
   return wall.getTime() - wholeSeconds;
 }
 
+// Offsets at 00:00 UTC of each day, per zone: day-by-day walks over years ask for the same few
+// thousand values again and again, and Intl is the slow part. Bounded so it cannot grow forever.
+const midnightOffsets = new Map<string, Map<number, number>>();
+const MAX_CACHED_DAYS = 100_000;
+
+function offsetAtMidnightUtc(timeZone: string, day: number): number {
+  let offsets = midnightOffsets.get(timeZone);
+  if (!offsets || offsets.size > MAX_CACHED_DAYS) {
+    offsets = new Map();
+    midnightOffsets.set(timeZone, offsets);
+  }
+  let offset = offsets.get(day);
+  if (offset === undefined) {
+    offset = offsetAt(timeZone, day * DAY_MS);
+    offsets.set(day, offset);
+  }
+  return offset;
+}
+
 /** The local date (day number) of the instant `utcMs` in the zone. */
 export function localDayOf(timeZone: string, utcMs: number): number {
   return Math.floor((utcMs + offsetAt(timeZone, utcMs)) / DAY_MS);
@@ -77,8 +96,8 @@ export function instantOfWallTime(timeZone: string, wallMs: number): number {
  * that day) costs two Intl calls for the whole day instead of several per wall time.
  */
 export function instantsOfDay(timeZone: string, day: number, minutesOfDay: readonly number[]): number[] {
-  const before = offsetAt(timeZone, (day - 1) * DAY_MS);
-  const after = offsetAt(timeZone, (day + 2) * DAY_MS);
+  const before = offsetAtMidnightUtc(timeZone, day - 1);
+  const after = offsetAtMidnightUtc(timeZone, day + 2);
   return minutesOfDay.map((minutes) => {
     const wallMs = day * DAY_MS + minutes * 60_000;
     return before === after ? wallMs - before : instantOfWallTime(timeZone, wallMs);
@@ -88,9 +107,4 @@ export function instantsOfDay(timeZone: string, day: number, minutesOfDay: reado
 /** The weekday of a day number: 0 Monday .. 6 Sunday (1970-01-01 was a Thursday). */
 export function weekdayOf(day: number): number {
   return (((day + 3) % 7) + 7) % 7;
-}
-
-/** `YYYY-MM-DD` of a day number. */
-export function dateTextOf(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
