@@ -151,6 +151,10 @@ describe('open clocks over time', () => {
     expect(clock('restoration')).toMatchObject({ elapsedMs: 20 * MIN });
   });
 
+  it('refuses a `now` that is not an instant, as a programming error', () => {
+    expect(() => clocksAt('yesterday', IT_PLAN, reported())).toThrow(RangeError);
+  });
+
   it('has no clocks for a consultation or an asset ticket', () => {
     expect(clocksAt(t(10), IT_PLAN, reported({ kind: 'consultation' })).clocks).toEqual([]);
     expect(clocksAt(t(10), IT_PLAN, reported({ kind: 'inspection', assetId: 'A-1' })).clocks).toEqual([]);

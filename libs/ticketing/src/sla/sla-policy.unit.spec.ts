@@ -139,6 +139,17 @@ describe('parseSlaPolicies', () => {
     ]);
   });
 
+  it('checks the shapes of the calendar, a day and the holidays', () => {
+    expect(errorsOf(policy({ calendar: '24x7' }))).toEqual([
+      'policy it-support-plan@1: calendar: "24x7" must be an object such as {"kind": "24x7"}',
+    ]);
+    expect(errorsOf(policy({ calendar: businessHours({ week: { mon: '09:00-18:00' }, holidays: '2026-10-01' }) }))).toEqual([
+      'policy it-support-plan@1: calendar.week.mon: "09:00-18:00" must be a list of periods such as [["09:00", "12:00"], ["13:00", "18:00"]]',
+      'policy it-support-plan@1: calendar.week: has no working period: a business-hours calendar needs at least one',
+      'policy it-support-plan@1: calendar.holidays: "2026-10-01" must be a list of dates YYYY-MM-DD',
+    ]);
+  });
+
   it('checks holidays are real dates', () => {
     expect(errorsOf(policy({ calendar: businessHours({ holidays: ['2026-02-30', '2026-13-01', '1 May'] }) }))).toEqual([
       'policy it-support-plan@1: calendar.holidays[0]: "2026-02-30" is not a date YYYY-MM-DD',
