@@ -9,6 +9,7 @@ import {
   type ResolvedEvent,
 } from '@eventstore/db-client';
 import { checkStreamName, matchesFilter, prepareAppend } from '../append-validation';
+import { stoppable } from '../subscription';
 import { EventStoreUnavailable } from '../errors';
 import type {
   AppendOptions,
@@ -112,14 +113,9 @@ export class EsdbEventStore implements EventStore {
         throw fromEsdbError(error);
       }
     }
-    const iterator = follow();
-    return {
-      [Symbol.asyncIterator]: () => iterator,
-      close: async () => {
-        await subscription.unsubscribe().catch(() => undefined);
-        await iterator.return(undefined);
-      },
-    };
+    return stoppable(follow(), () => {
+      void subscription.unsubscribe().catch(() => undefined);
+    });
   }
 
   async headPosition(): Promise<Position | undefined> {

@@ -23,6 +23,7 @@ import type {
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { positionOf, type Position } from '../position';
+import { stoppable } from '../subscription';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -209,15 +210,10 @@ export class SqliteEventStore implements EventStore {
       }
     }
 
-    const iterator = follow();
-    return {
-      [Symbol.asyncIterator]: () => iterator,
-      close: async () => {
-        stopped = true;
-        waker();
-        await iterator.return(undefined);
-      },
-    };
+    return stoppable(follow(), () => {
+      stopped = true;
+      waker();
+    });
   }
 
   async headPosition(): Promise<Position | undefined> {

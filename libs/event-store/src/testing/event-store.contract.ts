@@ -268,6 +268,14 @@ export function testEventStore(name: string, factory: EventStoreFactory): void {
         await subscription.close();
         await expect(pending).resolves.toMatchObject({ done: true });
       });
+      it('stops when its consumer returns while it waits for events', async () => {
+        const subscription = store.subscribeToAll({ filter: { streamPrefixes: [`${prefix}-never`] } });
+        const iterator = subscription[Symbol.asyncIterator]();
+        const pending = iterator.next();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await iterator.return!();
+        await expect(pending).resolves.toMatchObject({ done: true });
+      });
     });
 
     describe('concurrency', () => {

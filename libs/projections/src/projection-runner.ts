@@ -1,0 +1,189 @@
+import type { EventStore, EventSubscription, Position, RecordedEvent } from '@app/event-store';
+import { comparePositions, formatPosition } from '@app/event-store';
+import { batches } from './batches';
+import { tableNamesFor, type Projection } from './projection';
+import { GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
+
+export interface RunnerLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly version: number;
+  readonly generation: number | undefined;
+  readonly building: boolean;
+  readonly position: string | undefined;
+  readonly failure: string | undefined;
+}
+
+export interface RunnerOptions {
+  readonly batchSize?: number;
+  readonly logger?: RunnerLogger;
+}
+
+const silent: RunnerLogger = { log: () => undefined, warn: () => undefined };
+
+/**
+ * Follows the log for each projection: catches up from its checkpoint, then follows the live
+ * subscription, applying each batch and its checkpoint in one read-model transaction. A
+ * projection whose version changed is rebuilt from the start into a new generation of tables;
+ * the old one keeps answering queries until the new one has caught up.
+ */
+export class ProjectionRunner {
+  private readonly batchSize: number;
+  private readonly logger: RunnerLogger;
+  private readonly loops = new Map<string, Promise<void>>();
+  private readonly subscriptions = new Set<EventSubscription>();
+  private readonly failures = new Map<string, string>();
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventStore,
+    readonly readModels: ReadModelStore,
+    readonly projections: readonly Projection[],
+    options: RunnerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 1000;
+    this.logger = options.logger ?? silent;
+  }
+
+  /** Starts following every projection; returns at once. */
+  start(): void {
+    for (const projection of this.projections) {
+      this.loops.set(projection.name, this.follow(projection));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await Promise.all(this.loops.values());
+  }
+
+  status(): ProjectionStatus[] {
+    return this.projections.map((projection) => {
+      const generations = this.readModels.generations(projection.name);
+      const live = generations.find((g) => g.status === 'live');
+      return {
+        name: projection.name,
+        version: projection.version,
+        generation: live?.generation,
+        building: generations.some((g) => g.status === 'building'),
+        position: live?.position ? formatPosition(live.position) : undefined,
+        failure: this.failures.get(projection.name),
+      };
+    });
+  }
+
+  projection(name: string): Projection {
+    const found = this.projections.find((p) => p.name === name);
+    if (!found) throw new Error(`no projection named ${name}; known: ${this.projections.map((p) => p.name).join(', ')}`);
+    return found;
+  }
+
+  /**
+   * Builds a new generation of `name` from the start of the log until it has caught up, then
+   * makes it live. With `compare`, first counts the rows that differ from the live generation
+   * (both at the same position): a rebuild must reproduce the live rows exactly.
+   */
+  async rebuild(name: string, options: { compare?: boolean } = {}): Promise<{ generation: number; differences?: number }> {
+    const projection = this.projection(name);
+    const building = this.readModels.createGeneration(projection);
+    await this.runGeneration(projection, building, { untilCaughtUp: true });
+    const differences = options.compare ? this.differences(projection, building.generation) : undefined;
+    this.readModels.promote(projection, building.generation);
+    return { generation: building.generation, differences };
+  }
+
+  private differences(projection: Projection, generation: number): number {
+    const live = this.readModels.live(projection.name);
+    if (!live || live.generation === generation) return 0;
+    const rebuilt = tableNamesFor(generation);
+    const current = tableNamesFor(live.generation);
+    let differences = 0;
+    for (const table of projection.tables) {
+      const a = current(table);
+      const b = rebuilt(table);
+      const count = (sql: string) => (this.readModels.db.prepare(sql).get() as { n: number }).n;
+      differences += count(`SELECT count(*) AS n FROM (SELECT * FROM ${a} EXCEPT SELECT * FROM ${b})`);
+      differences += count(`SELECT count(*) AS n FROM (SELECT * FROM ${b} EXCEPT SELECT * FROM ${a})`);
+    }
+    return differences;
+  }
+
+  private async follow(projection: Projection): Promise<void> {
+    let backoffMs = 250;
+    while (!this.stopped) {
+      try {
+        const generation = this.chooseGeneration(projection);
+        await this.runGeneration(projection, generation, { untilCaughtUp: false });
+        this.failures.delete(projection.name);
+      } catch (error) {
+        if (this.stopped) return;
+        if (error instanceof GenerationRetired) {
+          this.logger.log(`${projection.name}: ${error.message}; following the live generation`);
+          continue;
+        }
+        const message = (error as Error).message;
+        this.failures.set(projection.name, message);
+        this.logger.warn(`${projection.name} stopped: ${message}; retrying in ${backoffMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, backoffMs));
+        backoffMs = Math.min(backoffMs * 2, 30_000);
+      }
+    }
+  }
+
+  /** The generation to follow: the live one of this version, or one to build when the version changed. */
+  private chooseGeneration(projection: Projection): Generation {
+    const generations = this.readModels.generations(projection.name);
+    const live = generations.find((g) => g.status === 'live');
+    if (live && live.version === projection.version) return live;
+    const building = generations.find((g) => g.status === 'building' && g.version === projection.version);
+    if (building) return building;
+    if (live) this.logger.log(`${projection.name}: version ${live.version} -> ${projection.version}, rebuilding into new tables`);
+    return this.readModels.createGeneration(projection);
+  }
+
+  /** Applies the log to one generation; a building generation is promoted once caught up. */
+  private async runGeneration(projection: Projection, generation: Generation, options: { untilCaughtUp: boolean }): Promise<void> {
+    const t = tableNamesFor(generation.generation);
+    let position = generation.position;
+    const finishIfCaughtUp = async (): Promise<boolean> => {
+      const head = await this.store.headPosition();
+      const caughtUp = head === undefined || (position !== undefined && comparePositions(position, head) >= 0);
+      if (caughtUp && generation.status === 'building' && !options.untilCaughtUp) {
+        this.readModels.promote(projection, generation.generation);
+        this.logger.log(`${projection.name}: generation ${generation.generation} caught up and is live`);
+        generation = { ...generation, status: 'live' };
+      }
+      return caughtUp;
+    };
+    if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
+
+    const subscription = this.store.subscribeToAll({ fromPosition: position });
+    this.subscriptions.add(subscription);
+    try {
+      for await (const batch of batches(subscription, this.batchSize)) {
+        const relevant = batch.filter((event) => projection.streamPrefixes.some((prefix) => event.stream.startsWith(prefix)));
+        const last = batch[batch.length - 1].position;
+        this.readModels.applyBatch(projection, generation.generation, () => relevant.length && projection.apply(this.readModels.db, relevant, t), last);
+        position = last;
+        if (generation.status === 'building' || options.untilCaughtUp) {
+          if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
+        }
+        if (this.stopped) return;
+      }
+    } finally {
+      this.subscriptions.delete(subscription);
+      await subscription.close();
+    }
+  }
+}
+
+/** Whether the live generation of `projection` has applied the log up to `position`. */
+export function hasReached(readModels: ReadModelStore, projection: string, position: Position): boolean {
+  const live = readModels.live(projection);
+  return live?.position !== undefined && comparePositions(live.position, position) >= 0;
+}

@@ -1,0 +1,148 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { formatPosition, parsePosition, type Position } from '@app/event-store';
+import { tableNamesFor, type Projection, type TableNames } from './projection';
+
+export type GenerationStatus = 'live' | 'building' | 'retired';
+
+export interface Generation {
+  readonly projection: string;
+  readonly generation: number;
+  readonly version: number;
+  readonly status: GenerationStatus;
+  /** The last position applied, or undefined before the first batch. */
+  readonly position: Position | undefined;
+}
+
+interface GenerationRow {
+  projection: string;
+  generation: number;
+  version: number;
+  status: GenerationStatus;
+  position: string | null;
+}
+
+/**
+ * The read-model database: one SQLite file holding every projection's tables and, in the table
+ * `projection_generations`, each projection's generations with their checkpoints. A generation is
+ * one build of a projection's tables; a rebuild writes a new generation beside the live one and
+ * swaps it in when caught up, so queries keep answering.
+ */
+export class ReadModelStore {
+  readonly db: Database.Database;
+
+  private constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    // A read model can be rebuilt from the log, and its checkpoint commits with its rows.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS projection_generations (
+        projection  TEXT    NOT NULL,
+        generation  INTEGER NOT NULL,
+        version     INTEGER NOT NULL,
+        status      TEXT    NOT NULL CHECK (status IN ('live', 'building', 'retired')),
+        position    TEXT,
+        updated_at  TEXT    NOT NULL,
+        PRIMARY KEY (projection, generation)
+      );
+    `);
+  }
+
+  static open(path: string): ReadModelStore {
+    return new ReadModelStore(path);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  generations(projection: string): Generation[] {
+    return this.db
+      .prepare<[string], GenerationRow>('SELECT * FROM projection_generations WHERE projection = ? ORDER BY generation')
+      .all(projection)
+      .map(toGeneration);
+  }
+
+  live(projection: string): Generation | undefined {
+    return this.generations(projection).find((g) => g.status === 'live');
+  }
+
+  /** The tables queries should read: the live generation's. */
+  liveTables(projection: string): TableNames | undefined {
+    const live = this.live(projection);
+    return live ? tableNamesFor(live.generation) : undefined;
+  }
+
+  /** Creates the tables of a new generation; it is live at once when the projection has none. */
+  createGeneration(projection: Projection): Generation {
+    return this.db
+      .transaction(() => {
+        const existing = this.generations(projection.name);
+        const generation = Math.max(0, ...existing.map((g) => g.generation)) + 1;
+        const status: GenerationStatus = existing.some((g) => g.status === 'live') ? 'building' : 'live';
+        projection.createSchema(this.db, tableNamesFor(generation));
+        this.db
+          .prepare('INSERT INTO projection_generations VALUES (?, ?, ?, ?, NULL, ?)')
+          .run(projection.name, generation, projection.version, status, new Date().toISOString());
+        return { projection: projection.name, generation, version: projection.version, status, position: undefined };
+      })
+      .immediate();
+  }
+
+  /** Applies a batch and moves the checkpoint, in one transaction. */
+  applyBatch(projection: Projection, generation: number, apply: () => void, position: Position): void {
+    this.db
+      .transaction(() => {
+        const current = this.db
+          .prepare<[string, number], { status: GenerationStatus }>(
+            'SELECT status FROM projection_generations WHERE projection = ? AND generation = ?',
+          )
+          .get(projection.name, generation);
+        if (!current || current.status === 'retired') throw new GenerationRetired(projection.name, generation);
+        apply();
+        this.db
+          .prepare('UPDATE projection_generations SET position = ?, updated_at = ? WHERE projection = ? AND generation = ?')
+          .run(formatPosition(position), new Date().toISOString(), projection.name, generation);
+      })
+      .immediate();
+  }
+
+  /** Makes a caught-up generation live, retires the others and drops their tables. */
+  promote(projection: Projection, generation: number): void {
+    this.db
+      .transaction(() => {
+        for (const old of this.generations(projection.name)) {
+          if (old.generation === generation) continue;
+          for (const table of projection.tables) this.db.exec(`DROP TABLE IF EXISTS ${tableNamesFor(old.generation)(table)}`);
+          this.db
+            .prepare("UPDATE projection_generations SET status = 'retired', updated_at = ? WHERE projection = ? AND generation = ?")
+            .run(new Date().toISOString(), projection.name, old.generation);
+        }
+        this.db
+          .prepare("UPDATE projection_generations SET status = 'live', updated_at = ? WHERE projection = ? AND generation = ?")
+          .run(new Date().toISOString(), projection.name, generation);
+      })
+      .immediate();
+  }
+}
+
+/** The generation a runner was building has been replaced (by a rebuild in another process). */
+export class GenerationRetired extends Error {
+  constructor(projection: string, generation: number) {
+    super(`${projection} generation ${generation} was retired`);
+  }
+}
+
+function toGeneration(row: GenerationRow): Generation {
+  return {
+    projection: row.projection,
+    generation: row.generation,
+    version: row.version,
+    status: row.status,
+    position: row.position === null ? undefined : parsePosition(row.position),
+  };
+}
