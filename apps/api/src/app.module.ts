@@ -6,6 +6,8 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
+import { ProjectionsModule } from './projections/projections.module';
+import { ViewsModule } from './views/views.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -26,7 +28,9 @@ export class AppModule {
         EventStoreModule.forRoot(config),
         AuthModule.forRoot(config),
         HealthModule,
-        TicketsModule.forRoot(config),
+        ProjectionsModule.forRoot(config),
+        TicketsModule.forRoot(),
+        ViewsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -6,3 +6,5 @@ export { prepared } from './statements';
 export * from './views/view-query';
 export * from './satisfaction/satisfaction.projection';
 export * from './satisfaction/satisfaction.query';
+export * from './sla-compliance/sla-compliance.projection';
+export * from './sla-compliance/sla-compliance.query';

@@ -19,6 +19,8 @@ export interface AppConfig {
   /** Requests per second per key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
   readonly logLevel: LogLevel;
+  /** Whether this process runs the projection runner (false when `apps/cli project` runs it alone). */
+  readonly runProjections: boolean;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -46,6 +48,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL', 'EXTRA', 'OFF'] as const, 'FULL', true),
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
+    runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
   };
 }
 

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '../config/app-config';
+import { CLOCK, systemClock } from '../clock';
 
 /** The injection token of the one EventStore of the process. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -23,13 +24,15 @@ export class EventStoreModule {
       module: EventStoreModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        // The one reader of the system clock; everything else gets time from here or from a request.
+        { provide: CLOCK, useValue: systemClock },
         {
           provide: EVENT_STORE,
           useFactory: () => openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }),
         },
         EventStoreCloser,
       ],
-      exports: [EVENT_STORE, APP_CONFIG],
+      exports: [EVENT_STORE, APP_CONFIG, CLOCK],
     };
   }
 }

@@ -1,0 +1,93 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { GROUP_BYS, METRIC_IDS, OUTCOMES, type GroupBy, type Outcome } from '@app/projections';
+import { SEVERITIES } from '@app/ticketing';
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+/** The query string the analyst views share: period, grouping, filters, format, read-your-writes. */
+export class ViewQueryDto {
+  @ApiPropertyOptional({ description: 'Tickets reported at or after this time (ISO 8601 date or date-time; a date means 00:00 UTC)', example: '2026-11-01' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  from?: string;
+
+  @ApiPropertyOptional({ description: 'Tickets reported before this time (exclusive)', example: '2026-12-01' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  to?: string;
+
+  @ApiPropertyOptional({ enum: GROUP_BYS, description: 'Without it there is one group, keyed all' })
+  @IsOptional()
+  @IsIn(GROUP_BYS as unknown as string[])
+  groupBy?: GroupBy;
+
+  @ApiPropertyOptional({ example: 'it-support-plan' })
+  @IsOptional()
+  @IsString()
+  @Matches(ID)
+  policyId?: string;
+
+  @ApiPropertyOptional({ enum: SEVERITIES })
+  @IsOptional()
+  @IsIn(SEVERITIES as unknown as string[])
+  severity?: string;
+
+  @ApiPropertyOptional({ example: 'customer-042' })
+  @IsOptional()
+  @IsString()
+  @Matches(ID)
+  customerId?: string;
+
+  @ApiPropertyOptional({ example: 'eng-li' })
+  @IsOptional()
+  @IsString()
+  @Matches(ID)
+  engineerId?: string;
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+
+  @ApiPropertyOptional({ description: "A command's `position`: wait (up to 5 s) until the view has applied it", example: '42' })
+  @IsOptional()
+  @Matches(/^\d{1,20}(\/\d{1,20})?$/, { message: 'minPosition must be a position as commands return it' })
+  minPosition?: string;
+}
+
+export class ComplianceQueryDto extends ViewQueryDto {
+  @ApiPropertyOptional({ enum: METRIC_IDS })
+  @IsOptional()
+  @IsIn(METRIC_IDS as unknown as string[])
+  metric?: string;
+}
+
+export class ComplianceTicketsQueryDto extends ViewQueryDto {
+  @ApiPropertyOptional({ enum: METRIC_IDS.filter((m) => m !== 'consultationAverage') })
+  @IsOptional()
+  @IsIn(METRIC_IDS.filter((m) => m !== 'consultationAverage') as unknown as string[])
+  metric?: string;
+
+  @ApiPropertyOptional({ enum: OUTCOMES, description: 'breached includes open clocks past their due time' })
+  @IsOptional()
+  @IsIn(OUTCOMES as unknown as string[])
+  outcome?: Outcome;
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+}

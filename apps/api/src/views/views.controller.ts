@@ -1,0 +1,99 @@
+import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { queryClockRows, queryCompliance, querySatisfaction, type ReadModelStore, type ViewFilter } from '@app/projections';
+import { Roles } from '../auth/roles.decorator';
+import { CLOCK, type Clock } from '../clock';
+import { problem, ProblemError } from '../http/problem';
+import { PolicyCatalog } from '../policies/policy-catalog';
+import { READ_MODELS } from '../projections/projections.module';
+import { toCsv } from './csv';
+import { instant, waitForView } from './view-freshness';
+import { ComplianceQueryDto, ComplianceTicketsQueryDto, ViewQueryDto } from './view-query.dto';
+
+/** The analyst views of DESIGN section 8. Times in answers are UTC; periods group by UTC days. */
+@ApiTags('views')
+@ApiBearerAuth()
+@Controller('v1/views')
+export class ViewsController {
+  constructor(
+    @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly policies: PolicyCatalog,
+  ) {}
+
+  @Get('sla-compliance')
+  @Roles('analyst')
+  @ApiOperation({ summary: 'Met, breached and running clocks per metric, grouped; open clocks past due count as breached' })
+  async compliance(@Query() query: ComplianceQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    await waitForView(this.readModels, 'sla-compliance', query.minPosition);
+    const filter = { ...this.filter(query), metric: query.metric };
+    const groups = queryCompliance(this.readModels.db, this.tables('sla-compliance'), filter, this.clock.now());
+    if (query.format === 'csv') {
+      const rows = groups.flatMap((g) =>
+        Object.entries(g.metrics).map(([metric, m]) =>
+          'compliance' in m
+            ? [g.key, metric, m.total, m.met, m.breached, m.running, m.compliance, m.target, '', '']
+            : [g.key, metric, m.total, '', '', '', '', m.target, m.average, m.met],
+        ),
+      );
+      return this.csv(reply, 'sla-compliance', ['key', 'metric', 'total', 'met', 'breached', 'running', 'compliance', 'target', 'average', 'averageMet'], rows);
+    }
+    return { from: filter.from ?? null, to: filter.to ?? null, groupBy: query.groupBy ?? null, groups };
+  }
+
+  @Get('sla-compliance/tickets')
+  @Roles('analyst')
+  @ApiOperation({ summary: 'Per-ticket clock rows, filtered by metric and outcome, paged by limit and offset' })
+  async complianceTickets(@Query() query: ComplianceTicketsQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    await waitForView(this.readModels, 'sla-compliance', query.minPosition);
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const filter = { ...this.filter(query), metric: query.metric, outcome: query.outcome };
+    const page = queryClockRows(this.readModels.db, this.tables('sla-compliance'), filter, { limit, offset }, this.clock.now());
+    if (query.format === 'csv') {
+      const header = ['ticketId', 'metric', 'outcome', 'paused', 'reportedAt', 'policyId', 'policyVersion', 'severity', 'customerId', 'engineerId', 'target', 'startedAt', 'dueAt', 'stoppedAt', 'elapsedMs', 'pausedMs'] as const;
+      return this.csv(reply, 'sla-compliance-tickets', header, page.items.map((item) => header.map((column) => item[column])));
+    }
+    return { total: page.total, limit, offset, items: page.items };
+  }
+
+  @Get('satisfaction')
+  @Roles('analyst')
+  @ApiOperation({ summary: 'Satisfaction rates per kind against the targets, and the revisit rate per month' })
+  async satisfaction(@Query() query: ViewQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    await waitForView(this.readModels, 'satisfaction', query.minPosition);
+    const policy = query.policyId ? this.policies.resolve(query.policyId) : this.policies.defaultPolicy;
+    const view = querySatisfaction(this.readModels.db, this.tables('satisfaction'), this.filter(query), policy.satisfactionTargets);
+    if (query.format === 'csv') {
+      const rows = view.groups.flatMap((g) =>
+        Object.entries(g.kinds).map(([kind, k]) => [g.key, kind, k.rated, k.satisfied, k.rate, k.target, k.met]),
+      );
+      return this.csv(reply, 'satisfaction', ['key', 'kind', 'rated', 'satisfied', 'rate', 'target', 'met'], rows);
+    }
+    return view;
+  }
+
+  private filter(query: ViewQueryDto): ViewFilter {
+    return {
+      from: instant(query.from),
+      to: instant(query.to),
+      groupBy: query.groupBy,
+      policyId: query.policyId,
+      severity: query.severity,
+      customerId: query.customerId,
+      engineerId: query.engineerId,
+    };
+  }
+
+  private tables(projection: string) {
+    const tables = this.readModels.liveTables(projection);
+    if (!tables) throw new ProblemError(problem(503, 'VIEW_NOT_READY', `the ${projection} view is being built; try again`), { 'retry-after': '1' });
+    return tables;
+  }
+
+  private csv(reply: FastifyReply, name: string, header: readonly string[], rows: unknown[][]): string {
+    reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
+    return toCsv(header, rows);
+  }
+}

@@ -1,0 +1,156 @@
+import type Database from 'better-sqlite3';
+import type { RecordedEvent } from '@app/event-store';
+import {
+  consultationHandlingMs,
+  evaluateClocks,
+  findPolicy,
+  parseIsoDuration,
+  type SlaPolicyCatalog,
+  type TicketEvent,
+} from '@app/ticketing';
+import type { Projection, TableNames } from '../projection';
+import { toTicketEvent } from '../satisfaction/satisfaction.projection';
+import { prepared } from '../statements';
+
+type HistoryEntry = { revision: number; event: TicketEvent };
+
+/** The fields the clocks read; free text (summaries, notes, reports) is left out of the stored history. */
+const CLOCK_FIELDS = ['at', 'kind', 'severity', 'zone', 'from', 'to', 'engineerId', 'tier', 'policyId', 'policyVersion', 'customerId'];
+
+function compact(entry: HistoryEntry): HistoryEntry {
+  const data: Record<string, unknown> = {};
+  for (const field of CLOCK_FIELDS) {
+    const value = (entry.event.data as Record<string, unknown>)[field];
+    if (value !== undefined) data[field] = value;
+  }
+  return { revision: entry.revision, event: { type: entry.event.type, data } as TicketEvent };
+}
+
+/**
+ * SLA compliance: every clock of every fault, and the handling time of every consultation,
+ * evaluated by the domain's pure clock function at the ticket's last event. A clock still open is
+ * stored with its due time, so a query counts it breached once its due time has passed.
+ */
+export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection {
+  return {
+    name: 'sla-compliance',
+    version: 1,
+    streamPrefixes: ['ticket-'],
+    tables: ['sla_histories', 'sla_clocks', 'sla_consultations'],
+
+    createSchema(db: Database.Database, t: TableNames): void {
+      db.exec(`
+        CREATE TABLE ${t('sla_histories')} (ticket_id TEXT PRIMARY KEY, history TEXT NOT NULL);
+        CREATE TABLE ${t('sla_clocks')} (
+          ticket_id      TEXT NOT NULL,
+          metric         TEXT NOT NULL,
+          reported_at    TEXT NOT NULL,
+          policy_id      TEXT NOT NULL,
+          policy_version INTEGER NOT NULL,
+          severity       TEXT NOT NULL,
+          customer_id    TEXT NOT NULL,
+          engineer_id    TEXT,
+          outcome        TEXT CHECK (outcome IN ('met', 'breached')),
+          paused         INTEGER NOT NULL,
+          target         TEXT NOT NULL,
+          target_ms      INTEGER NOT NULL,
+          started_at     TEXT NOT NULL,
+          due_at         TEXT NOT NULL,
+          stopped_at     TEXT,
+          elapsed_ms     INTEGER NOT NULL,
+          paused_ms      INTEGER NOT NULL,
+          PRIMARY KEY (ticket_id, metric)
+        );
+        CREATE INDEX ${t('sla_clocks')}_reported ON ${t('sla_clocks')} (reported_at, metric);
+        CREATE TABLE ${t('sla_consultations')} (
+          ticket_id      TEXT PRIMARY KEY,
+          reported_at    TEXT NOT NULL,
+          policy_id      TEXT NOT NULL,
+          policy_version INTEGER NOT NULL,
+          severity       TEXT NOT NULL,
+          customer_id    TEXT NOT NULL,
+          engineer_id    TEXT,
+          handling_ms    INTEGER,
+          target         TEXT NOT NULL,
+          target_ms      INTEGER NOT NULL
+        );
+        CREATE INDEX ${t('sla_consultations')}_reported ON ${t('sla_consultations')} (reported_at);
+      `);
+    },
+
+    apply(db: Database.Database, events: readonly RecordedEvent[], t: TableNames): void {
+      // One evaluation per ticket per batch, however many of its events the batch holds.
+      const touched = new Map<string, HistoryEntry[]>();
+      for (const recorded of events) {
+        const ticketId = recorded.stream.slice('ticket-'.length);
+        let history = touched.get(ticketId);
+        if (!history) {
+          const row = prepared(db, `SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`).get(ticketId) as { history: string } | undefined;
+          history = row ? (JSON.parse(row.history) as HistoryEntry[]) : [];
+          touched.set(ticketId, history);
+        }
+        history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
+      }
+      for (const [ticketId, history] of touched) {
+        prepared(db, `INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`).run(ticketId, JSON.stringify(history));
+        writeTicket(db, t, ticketId, history, policies);
+      }
+    },
+  };
+}
+
+function writeTicket(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policies: SlaPolicyCatalog): void {
+  const reported = history[0]?.event;
+  if (reported?.type !== 'TicketReported') return;
+  const policy = findPolicy(policies, reported.data.policyId, reported.data.policyVersion);
+  // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
+  if (!policy) return;
+  const last = history[history.length - 1].event.data.at;
+  const engineers = history.flatMap((entry) => (entry.event.type === 'EngineerDispatched' ? [entry.event.data] : []));
+  const common = {
+    ticketId,
+    reportedAt: reported.data.at,
+    policyId: policy.id,
+    policyVersion: policy.version,
+    customerId: reported.data.customerId,
+    engineerId: engineers[0]?.engineerId ?? null,
+  };
+  prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
+  if (reported.data.kind === 'consultation') {
+    const severity = [...history].reverse().find((e) => e.event.type === 'TicketReprioritized');
+    prepared(
+      db,
+      `INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (@ticketId, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId, @handlingMs, @target, @targetMs)`,
+    ).run({
+      ...common,
+      severity: severity?.event.type === 'TicketReprioritized' ? severity.event.data.to : reported.data.severity,
+      handlingMs: consultationHandlingMs(history, policy),
+      target: policy.consultationAverage,
+      targetMs: parseIsoDuration(policy.consultationAverage) ?? 0,
+    });
+    return;
+  }
+  const insert = prepared(
+    db,
+    `INSERT INTO ${t('sla_clocks')} VALUES (@ticketId, @metric, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId,
+       @outcome, @paused, @target, @targetMs, @startedAt, @dueAt, @stoppedAt, @elapsedMs, @pausedMs)`,
+  );
+  for (const clock of evaluateClocks(history, policy, last)) {
+    const senior = clock.metric === 'seniorArrival' ? engineers.find((e) => e.tier === 'senior')?.engineerId : undefined;
+    insert.run({
+      ...common,
+      engineerId: senior ?? common.engineerId,
+      metric: clock.metric,
+      severity: clock.severity,
+      outcome: clock.state === 'met' || clock.state === 'breached' ? clock.state : null,
+      paused: clock.state === 'paused' ? 1 : 0,
+      target: clock.target,
+      targetMs: clock.targetMs,
+      startedAt: clock.startedAt,
+      dueAt: clock.dueAt,
+      stoppedAt: clock.stoppedAt,
+      elapsedMs: Math.round(clock.elapsedMs),
+      pausedMs: Math.round(clock.pausedMs),
+    });
+  }
+}
