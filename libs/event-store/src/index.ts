@@ -4,3 +4,4 @@ export * from './event-store.port';
 export { MAX_EVENT_BYTES } from './append-validation';
 export * from './event-store.factory';
 export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteSynchronous } from './sqlite/sqlite-event-store';
+export * from './audit-chain';

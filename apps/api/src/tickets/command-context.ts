@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson } from '@app/event-store';
 import type { Principal } from '../auth/key-ring';
 import { problem, ProblemError } from '../http/problem';
 
@@ -50,17 +51,6 @@ function parseIfMatch(value: string | string[] | undefined): number | undefined 
   const match = typeof value === 'string' ? /^(?:W\/)?"?(\d{1,15})"?$/.exec(value.trim()) : null;
   if (!match) throw new ProblemError(problem(400, 'INVALID_HEADER', 'If-Match must be a ticket revision, as in "3"'));
   return Number(match[1]);
-}
-
-/** JSON with object keys sorted, so that equal bodies hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-  return `{${entries.join(',')}}`;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { formatPosition, WrongExpectedRevision, type EventStore, type RecordedEvent } from '@app/event-store';
+import { chainEvents, formatPosition, WrongExpectedRevision, type EventStore, type RecordedEvent } from '@app/event-store';
 import { decide, EVENT_SCHEMA_VERSION, type TicketCommand, type TicketEvent } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
@@ -58,11 +58,11 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       const decision = decide(command, ticket.state, now);
       if (!decision.ok) throw ticketProblem(decision.error);
       try {
-        const result = await this.store.append(
-          ticketStream(ticketId),
-          decision.events.map((event) => toStoredEvent(event, context, now)),
-          { expectedRevision: ticket.revision < 0 ? 'no_stream' : ticket.revision },
-        );
+        const stream = ticketStream(ticketId);
+        const events = chainEvents(stream, ticket.recorded.at(-1), decision.events.map((event) => toStoredEvent(event, context, now)));
+        const result = await this.store.append(stream, events, {
+          expectedRevision: ticket.revision < 0 ? 'no_stream' : ticket.revision,
+        });
         return { ticketId, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
