@@ -8,6 +8,7 @@ import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
+import { AuditModule } from './audit/audit.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -31,6 +32,7 @@ export class AppModule {
         ProjectionsModule.forRoot(config),
         TicketsModule.forRoot(),
         ViewsModule,
+        AuditModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

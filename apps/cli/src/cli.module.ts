@@ -5,6 +5,10 @@ import type { AppConfig } from '../../api/src/config/app-config';
 import { PolicyCatalog } from '../../api/src/policies/policy-catalog';
 import { ProjectCommand } from './commands/project.command';
 import { RebuildCommand } from './commands/rebuild.command';
+import { ExportCommand } from './commands/export.command';
+import { HistoryCommand } from './commands/history.command';
+import { StateCommand } from './commands/state.command';
+import { VerifyCommand } from './commands/verify.command';
 import { CLI_CONFIG, EVENT_STORE, PROJECTION_RUNNER, READ_MODELS } from './tokens';
 
 
@@ -42,6 +46,10 @@ export class CliModule {
         Closer,
         ProjectCommand,
         RebuildCommand,
+        VerifyCommand,
+        HistoryCommand,
+        StateCommand,
+        ExportCommand,
       ],
     };
   }

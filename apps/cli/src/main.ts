@@ -3,6 +3,12 @@ import { CommandFactory } from 'nest-commander';
 import { ConfigError, loadConfig } from '../../api/src/config/app-config';
 import { CliModule } from './cli.module';
 
+// `ticket-audit export | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(): Promise<void> {
   let config;
   try {

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuditController } from './audit.controller';
+import { GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler } from './audit.queries';
+
+export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler];
+
+@Module({
+  imports: [CqrsModule],
+  controllers: [AuditController],
+  providers: [...QueryHandlers],
+})
+export class AuditModule {}

@@ -1,0 +1,158 @@
+import { Inject } from '@nestjs/common';
+import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { ChainVerifier, formatPosition, readStreamOrEmpty, type ChainBreak, type EventStore, type RecordedEvent } from '@app/event-store';
+import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState } from '@app/ticketing';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { problem, ProblemError } from '../http/problem';
+import { PolicyCatalog } from '../policies/policy-catalog';
+import { toTicketEvent } from '../tickets/ticket-stream';
+
+export interface HistoryEvent {
+  readonly id: string;
+  readonly revision: number;
+  readonly position: string;
+  readonly type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  readonly recordedAt: string;
+  readonly hash: string | null;
+}
+
+export interface HistoryPage {
+  readonly stream: string;
+  readonly events: HistoryEvent[];
+  /** The revision to ask for next, or null at the end of the stream. */
+  readonly nextRevision: number | null;
+}
+
+export class GetStreamHistory extends Query<HistoryPage> {
+  constructor(
+    readonly stream: string,
+    readonly fromRevision: number,
+    readonly limit: number,
+  ) {
+    super();
+  }
+}
+
+/** Every event of a stream with its revision, position, data, full metadata and hash, a page at a time. */
+@QueryHandler(GetStreamHistory)
+export class GetStreamHistoryHandler implements IQueryHandler<GetStreamHistory, HistoryPage> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ stream, fromRevision, limit }: GetStreamHistory): Promise<HistoryPage> {
+    const events = await readStreamOrEmpty(this.store, stream, { fromRevision, maxCount: limit + 1 });
+    if (events.length === 0 && fromRevision === 0) throw new ProblemError(problem(404, 'NOT_FOUND', `${stream} has no events`));
+    const page = events.slice(0, limit);
+    return { stream, events: page.map(toHistoryEvent), nextRevision: events.length > limit ? events[limit].revision : null };
+  }
+}
+
+export function toHistoryEvent(event: RecordedEvent): HistoryEvent {
+  return {
+    id: event.id,
+    revision: event.revision,
+    position: formatPosition(event.position),
+    type: event.type,
+    data: event.data,
+    metadata: event.metadata,
+    recordedAt: event.recordedAt,
+    hash: typeof event.metadata.hash === 'string' ? event.metadata.hash : null,
+  };
+}
+
+export type TicketAsOf = TicketState & {
+  readonly revision: number;
+  readonly asOf: string;
+  readonly clocks: ReturnType<typeof evaluateClocks>;
+  readonly consultationHandlingMs: number | null;
+};
+
+export class GetTicketAsOf extends Query<TicketAsOf> {
+  constructor(
+    readonly ticketId: string,
+    readonly point: { revision: number } | { asOf: string },
+  ) {
+    super();
+  }
+}
+
+/**
+ * A ticket replayed to a revision, or to a moment of business time (the events whose `at` is not
+ * after it), with its clocks evaluated at that moment under the policy version it recorded.
+ */
+@QueryHandler(GetTicketAsOf)
+export class GetTicketAsOfHandler implements IQueryHandler<GetTicketAsOf, TicketAsOf> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly policies: PolicyCatalog,
+  ) {}
+
+  async execute({ ticketId, point }: GetTicketAsOf): Promise<TicketAsOf> {
+    const recorded = await readStreamOrEmpty(this.store, `ticket-${ticketId}`);
+    if (recorded.length === 0) throw new ProblemError(problem(404, 'TICKET_NOT_FOUND', `ticket ${ticketId} does not exist`));
+    const history = recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));
+    let kept: typeof history;
+    let asOf: string;
+    if ('revision' in point) {
+      if (point.revision > recorded.length - 1) {
+        throw new ProblemError(problem(404, 'REVISION_NOT_FOUND', `ticket ${ticketId} has revisions 0 to ${recorded.length - 1}`));
+      }
+      kept = history.slice(0, point.revision + 1);
+      asOf = kept[kept.length - 1].event.data.at;
+    } else {
+      asOf = point.asOf;
+      const limit = Date.parse(asOf);
+      kept = history.filter((entry) => Date.parse(entry.event.data.at) <= limit);
+      if (kept.length === 0 || kept[0].event.type !== 'TicketReported') {
+        throw new ProblemError(problem(404, 'TICKET_NOT_FOUND', `ticket ${ticketId} was not reported yet at ${asOf}`));
+      }
+    }
+    const state = kept.reduce<TicketState>((current, entry) => evolve(current, entry.event), initialState());
+    const policy = state.status === 'none' ? undefined : this.policies.find(state.policyId, state.policyVersion);
+    return {
+      ...state,
+      revision: kept[kept.length - 1].revision,
+      asOf,
+      clocks: policy ? evaluateClocks(kept, policy, asOf) : [],
+      consultationHandlingMs: policy ? consultationHandlingMs(kept, policy) : null,
+    };
+  }
+}
+
+export interface Verification {
+  readonly ok: boolean;
+  readonly checkedStreams: number;
+  readonly checkedEvents: number;
+  readonly broken: ChainBreak[];
+}
+
+export class VerifyChains extends Query<Verification> {
+  constructor(readonly stream?: string) {
+    super();
+  }
+}
+
+/** Walks the log (or one stream) once, keeping one hash per stream in memory. */
+@QueryHandler(VerifyChains)
+export class VerifyChainsHandler implements IQueryHandler<VerifyChains, Verification> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ stream }: VerifyChains): Promise<Verification> {
+    return verifyStore(this.store, stream);
+  }
+}
+
+export async function verifyStore(store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<Verification> {
+  const verifier = new ChainVerifier();
+  const events = stream ? store.readStream(stream) : store.readAll();
+  try {
+    for await (const event of events) {
+      verifier.check(event);
+      if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
+  }
+  return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
+}

@@ -1,0 +1,42 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import type { EventStore } from '@app/event-store';
+import { toHistoryEvent } from '../../../api/src/audit/audit.queries';
+import { EVENT_STORE } from '../tokens';
+
+/** Every event in position order as JSON Lines, with stream and hash, for archiving; bounded by recording time. */
+@Command({ name: 'export', description: 'write the log as JSON Lines (stdout), --from/--to by recording time' })
+export class ExportCommand extends CommandRunner {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+    super();
+  }
+
+  async run(_: string[], options: { from?: string; to?: string }): Promise<void> {
+    const from = options.from ? Date.parse(options.from) : Number.NEGATIVE_INFINITY;
+    const to = options.to ? Date.parse(options.to) : Number.POSITIVE_INFINITY;
+    let written = 0;
+    let seen = 0;
+    for await (const event of this.store.readAll()) {
+      seen += 1;
+      if (seen % 100_000 === 0) process.stderr.write(`… ${seen} events read, ${written} written\n`);
+      const recorded = Date.parse(event.recordedAt);
+      if (recorded < from || recorded >= to) continue;
+      const line = `${JSON.stringify({ stream: event.stream, ...toHistoryEvent(event) })}\n`;
+      if (!process.stdout.write(line)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      written += 1;
+    }
+    process.stderr.write(`exported ${written} of ${seen} events\n`);
+  }
+
+  @Option({ flags: '--from <time>', description: 'first recording time, inclusive' })
+  parseFrom(value: string): string {
+    if (Number.isNaN(Date.parse(value))) throw new Error(`--from ${value} is not a time`);
+    return value;
+  }
+
+  @Option({ flags: '--to <time>', description: 'last recording time, exclusive' })
+  parseTo(value: string): string {
+    if (Number.isNaN(Date.parse(value))) throw new Error(`--to ${value} is not a time`);
+    return value;
+  }
+}
