@@ -1,26 +1,38 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
-import type { EventStore } from '@app/event-store';
+import type { EventStore, Position } from '@app/event-store';
+import { formatPosition, parsePosition } from '@app/event-store';
+import type { ProjectionRunner } from '@app/projections';
 import { Public } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../event-store/event-store.module';
+import { PROJECTION_RUNNER } from '../projections/projections.module';
+
+/** Positions behind the head: events for the SQLite store, log positions for EventStoreDB. */
+function lag(head: Position | undefined, position: string | undefined): number {
+  if (!head) return 0;
+  const at = position ? parsePosition(position) : undefined;
+  return Number(head.commit - (at?.commit ?? -1n));
+}
 
 @Public()
-@Controller('health')
+@Controller()
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
   ) {}
 
   /** The process is up and serving HTTP. */
-  @Get('live')
+  @Get('health/live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
-  /** The process can do its work: the event store answers. */
-  @Get('ready')
+  /** The process can do its work: the event store answers and no projection has failed. */
+  @Get('health/ready')
   @HealthCheck()
   ready() {
     return this.health.check([
@@ -33,6 +45,48 @@ export class HealthController {
           return indicator.down({ message: (error as Error).message });
         }
       },
+      async () => {
+        const indicator = this.indicators.check('projections');
+        const head = await this.store.headPosition().catch(() => undefined);
+        const projections = this.runner.status().map((p) => ({ ...p, head: head ? formatPosition(head) : null, lag: lag(head, p.position) }));
+        const failed = projections.filter((p) => p.failure);
+        return failed.length ? indicator.down({ projections }) : indicator.up({ projections });
+      },
     ]);
+  }
+
+  /** Prometheus text exposition: store head, projection positions and lag, memory. */
+  @Get('metrics')
+  @ApiExcludeEndpoint()
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  async metrics(): Promise<string> {
+    const head = await this.store.headPosition().catch(() => undefined);
+    const memory = process.memoryUsage();
+    const lines = [
+      '# HELP ticket_engine_store_head_position Commit position of the last event in the log.',
+      '# TYPE ticket_engine_store_head_position gauge',
+      `ticket_engine_store_head_position ${head ? head.commit.toString() : -1}`,
+      '# HELP ticket_engine_projection_position Commit position the projection has applied.',
+      '# TYPE ticket_engine_projection_position gauge',
+      '# HELP ticket_engine_projection_lag Positions between the log head and the projection (events, on SQLite).',
+      '# TYPE ticket_engine_projection_lag gauge',
+      '# HELP ticket_engine_projection_failed 1 while the projection is failing and retrying.',
+      '# TYPE ticket_engine_projection_failed gauge',
+    ];
+    for (const projection of this.runner.status()) {
+      const label = `{projection="${projection.name}"}`;
+      lines.push(`ticket_engine_projection_position${label} ${projection.position ? parsePosition(projection.position)!.commit.toString() : -1}`);
+      lines.push(`ticket_engine_projection_lag${label} ${lag(head, projection.position)}`);
+      lines.push(`ticket_engine_projection_failed${label} ${projection.failure ? 1 : 0}`);
+    }
+    lines.push(
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${memory.rss}`,
+      '# HELP nodejs_heap_used_bytes V8 heap in use.',
+      '# TYPE nodejs_heap_used_bytes gauge',
+      `nodejs_heap_used_bytes ${memory.heapUsed}`,
+    );
+    return `${lines.join('\n')}\n`;
   }
 }
