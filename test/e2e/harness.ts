@@ -20,8 +20,11 @@ export interface TestApp {
   readonly api: Api;
   /** What the server wrote to stdout and stderr so far (JSON log lines at LOG_LEVEL warn). */
   output(): string;
-  /** Stops the app cleanly and starts a new one on the same DATA_DIR; returns how the first one exited. */
-  restart(): Promise<Exit>;
+  /**
+   * Stops the app and starts a new one on the same DATA_DIR; returns how the first one exited.
+   * SIGTERM (the default) is a clean shutdown; SIGKILL is a crash.
+   */
+  restart(signal?: 'SIGTERM' | 'SIGKILL'): Promise<Exit>;
   /** Stops the app (if running) and removes DATA_DIR. */
   stop(): Promise<void>;
 }
@@ -46,18 +49,25 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await freePort(),
     );
     running = child;
+    // Ready, or the reason it is not: a child that exits during start-up fails the test at once.
+    const failed = child.exited.then((exit) => {
+      throw new Error(`the app exited during start-up (${JSON.stringify(exit)})`);
+    });
     try {
-      await waitFor(`${child.baseUrl}/health/ready`);
+      await Promise.race([waitFor(`${child.baseUrl}/health/ready`), failed]);
     } catch (error) {
       child.child.kill('SIGKILL');
+      running = undefined;
       throw new Error(`${(error as Error).message}\n${child.output()}`);
+    } finally {
+      failed.catch(() => undefined);
     }
   };
-  const close = async (): Promise<Exit | undefined> => {
+  const close = async (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<Exit | undefined> => {
     const child = running;
     running = undefined;
     if (!child) return undefined;
-    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill('SIGTERM');
+    if (child.child.exitCode === null && child.child.signalCode === null) child.child.kill(signal);
     const exit = await Promise.race([
       child.exited,
       new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref()),
@@ -82,8 +92,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       return api(running.baseUrl);
     },
     output: () => log + (running?.output() ?? ''),
-    async restart() {
-      const exit = await close();
+    async restart(signal) {
+      const exit = await close(signal);
       await start();
       return exit ?? 'killed after 10 s';
     },
