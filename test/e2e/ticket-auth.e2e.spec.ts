@@ -114,3 +114,31 @@ describe('roles that may', () => {
     expect(actors).toEqual(['admin', 'admin']);
   });
 });
+
+describe('rate limiting per key', () => {
+  let limited: TestApp;
+
+  beforeAll(async () => {
+    limited = await startTestApp({ RATE_LIMIT_PER_SECOND: '2' });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+  });
+
+  it('answers 429 with Retry-After past the rate of one key, appends nothing for it, and leaves other keys alone', async () => {
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => limited.api.as('service').post('/v1/tickets', reportBody({ customerId: `burst-${i}` }))));
+    const accepted = answers.filter((a) => a.status === 201);
+    const throttled = answers.filter((a) => a.status === 429);
+    expect(accepted.length + throttled.length).toBe(12);
+    expect(throttled.length).toBeGreaterThan(0);
+    for (const answer of throttled) {
+      expectProblem(answer, 429, 'RATE_LIMITED');
+      expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    for (const answer of accepted) expect(storedEvents(limited.dataDir, answer.body.ticketId)).toHaveLength(1);
+    expect(countAllEvents(limited.dataDir)).toBe(accepted.length);
+
+    // Another key has its own budget.
+    expectOk(await limited.api.as('admin').post('/v1/tickets', reportBody()), 201);
+  });
+});

@@ -92,6 +92,29 @@ describe('racing commands on one ticket', () => {
     expect(storedEvents(app.dataDir, id).filter((e) => e.type === 'EngineerDispatched')).toHaveLength(1);
   });
 
+  it('reports one chosen ticket id once when 10 reports of it race: one 201, nine 409 TICKET_ALREADY_EXISTS', async () => {
+    const ticketId = '7d2f8a1e-3b4c-4d5e-8f60-718293a4b5c6';
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => service.post('/v1/tickets', reportBody({ ticketId, customerId: `racer-${i}` }))),
+    );
+    expect(statuses(answers)).toEqual([201, ...Array(9).fill(409)]);
+    for (const loser of answers.filter((a) => a.status === 409)) expect(loser.body.code).toBe('TICKET_ALREADY_EXISTS');
+    const events = storedEvents(app.dataDir, ticketId);
+    expect(events).toHaveLength(1);
+    const winner = answers.find((a) => a.status === 201)!;
+    expect(events[0].position).toBe(Number(winner.body.position));
+  });
+
+  it('gives 10 racing reports with one Idempotency-Key and no ticketId one ticket, reported once', async () => {
+    const key = `racing-report-${process.pid}-${Date.now()}`;
+    const answers = await Promise.all(Array.from({ length: 10 }, () => service.post('/v1/tickets', reportBody(), { 'idempotency-key': key })));
+    expect(statuses(answers)).toEqual(Array(10).fill(201));
+    const ids = new Set(answers.map((a) => a.body.ticketId));
+    expect(ids.size).toBe(1);
+    for (const answer of answers) expect(answer.body).toEqual(answers[0].body);
+    expect(storedEvents(app.dataDir, [...ids][0]).map((e) => e.type)).toEqual(['TicketReported']);
+  });
+
   it('reports 20 tickets concurrently, each once, at distinct positions', async () => {
     const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => service.post('/v1/tickets', reportBody({ customerId: `c-${i}` }))));
     expect(statuses(answers)).toEqual(Array(20).fill(201));

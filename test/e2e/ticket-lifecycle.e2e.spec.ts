@@ -161,6 +161,26 @@ describe('a fault from report to close', () => {
   });
 });
 
+describe('dispatches', () => {
+  it('calls a senior dispatch an escalation only after an on-site one, and stands down engineers still on the way at restore', async () => {
+    const t = timeline(1);
+    const id = expectOk(await service.post('/v1/tickets', reportBody({ at: t.at(0) })), 201).body.ticketId as string;
+    const path = (verb: string) => `/v1/tickets/${id}/${verb}`;
+    await command(path('acknowledge'), bodies.acknowledge({ at: t.at(1) }), id, 1);
+    await command(path('dispatch'), bodies.dispatch('eng-wang', 'senior', { at: t.at(2) }), id, 2);
+    await command(path('dispatch'), bodies.dispatch('eng-li', 'onsite', { at: t.at(3) }), id, 3);
+    await command(path('arrive'), bodies.arrive('eng-li', { at: t.at(10) }), id, 4);
+    await command(path('restore'), bodies.restore({ at: t.at(20) }), id, 5);
+
+    expect((await state(id)).body.dispatches).toEqual([
+      // Senior first: no on-site engineer had been sent, so no escalation; restored before arriving.
+      { engineerId: 'eng-wang', tier: 'senior', escalation: false, dispatchedAt: t.at(2), arrivedAt: null, stoodDownAt: t.at(20) },
+      { engineerId: 'eng-li', tier: 'onsite', escalation: false, dispatchedAt: t.at(3), arrivedAt: t.at(10), stoodDownAt: null },
+    ]);
+    expect(storedEvents(app.dataDir, id)[2].data).toEqual({ engineerId: 'eng-wang', tier: 'senior', escalation: false, at: t.at(2) });
+  });
+});
+
 describe('a consultation', () => {
   it('is answered, restored, rated as a consultation and closed without dispatch or incident report', async () => {
     const t = timeline(1);

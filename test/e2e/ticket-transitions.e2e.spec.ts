@@ -60,6 +60,12 @@ describe('commands the state does not allow', () => {
     ['close twice', [ACK, RESTORE, REPORT, CLOSE], CLOSE],
     ['rate before restore', [ACK], ['satisfaction', bodies.satisfaction('onsite', 5)]],
     ['rate the same kind twice', [ACK, RESTORE, ['satisfaction', bodies.satisfaction('onsite', 5)]], ['satisfaction', bodies.satisfaction('onsite', 2)]],
+    [
+      'rate the same kind again after a reopen (ratings are once per ticket life)',
+      [ACK, RESTORE, ['satisfaction', bodies.satisfaction('onsite', 2)], ['reopen', bodies.reopen()], RESTORE],
+      ['satisfaction', bodies.satisfaction('onsite', 5)],
+    ],
+    ['arrive for a dispatch that a restore stood down', [ACK, DISPATCH, RESTORE, ['reopen', bodies.reopen()]], ARRIVE],
     ['revisit before restore', [ACK], ['revisit', bodies.revisit()]],
     ['resume a ticket that is not paused', [ACK], ['resume', bodies.resume()]],
     ['pause a paused ticket', [ACK, ['pause', bodies.pause()]], ['pause', bodies.pause({ reason: 'awaiting-customer' })]],

@@ -87,6 +87,16 @@ describe('400 VALIDATION_FAILED with field errors', () => {
     expect(fields(answer)).toEqual([field]);
   });
 
+  it('accepts text and ids at their longest, and every word of each list', async () => {
+    const id = expectOk(
+      await service.post('/v1/tickets', reportBody({ summary: 's'.repeat(2000), customerId: 'c'.repeat(100), category: 'k'.repeat(100), channel: 'fax', zone: 'suburban', severity: 'general' })),
+      201,
+    ).body.ticketId;
+    expect((await service.get(`/v1/tickets/${id}`)).body).toMatchObject({ summary: 's'.repeat(2000), customerId: 'c'.repeat(100), channel: 'fax', zone: 'suburban' });
+    for (const channel of ['phone', 'fax', 'web', 'email', 'onsite']) expectOk(await service.post('/v1/tickets', reportBody({ channel })), 201);
+    for (const kind of ['relocation', 'rebuild', 'inspection']) expectOk(await service.post('/v1/tickets', reportBody({ kind, assetId: 'asset-hq-network' })), 201);
+  });
+
   it('refuses an unknown field on a command and names it', async () => {
     const answer = await appendsNothing(() => service.post(`/v1/tickets/${restoredId}/revisit`, bodies.revisit({ rating: 5 })));
     expectCleanProblem(answer, 400);
