@@ -66,6 +66,37 @@ describe('SQLite event store', () => {
     exclusive.close();
   });
 
+  it('commits appends that arrive together in one group, each checked against the ones before it', async () => {
+    const store = open(tempFile());
+    await store.append('g', [{ type: 'A', data: {} }]);
+    const outcomes = await Promise.allSettled([
+      store.append('g', [{ type: 'B', data: {} }], { expectedRevision: 0 }),
+      store.append('g', [{ type: 'C', data: {} }], { expectedRevision: 0 }),
+      store.append('g', [{ type: 'D', data: {} }, { type: 'E', data: {} }], { expectedRevision: 1 }),
+      store.append('h', [{ type: 'F', data: {} }], { expectedRevision: 'stream_exists' }),
+      store.append('h', [{ type: 'G', data: {} }]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((await collect(store.readStream('g'))).map((e) => `${e.revision}:${e.type}`)).toEqual(['0:A', '1:B', '2:D', '3:E']);
+    expect((await collect(store.readStream('h'))).map((e) => e.type)).toEqual(['G']);
+    // The group shared one transaction: B, D, E and G have consecutive positions.
+    const positions = (await collect(store.readAll())).map((e) => Number(e.position.commit));
+    expect(positions).toEqual([0, 1, 2, 3, 4]);
+    await store.close();
+  });
+
+  it('writes appends accepted before close() and refuses those after', async () => {
+    const path = tempFile();
+    const store = open(path);
+    const accepted = store.append('c', [{ type: 'A', data: {} }]);
+    await store.close();
+    await expect(accepted).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    await expect(store.append('c', [{ type: 'B', data: {} }])).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
+    const again = open(path);
+    expect((await collect(again.readStream('c'))).map((e) => e.type)).toEqual(['A']);
+    await again.close();
+  });
+
   it('refuses a revision written behind its back (UNIQUE(stream, revision))', () => {
     const path = tempFile();
     const store = open(path);

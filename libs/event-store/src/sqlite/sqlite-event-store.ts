@@ -49,6 +49,18 @@ interface EventRow {
 }
 
 const PAGE = 500;
+/** The most appends one group commit takes; the rest go in the next group. */
+const MAX_GROUP = 1000;
+
+interface PendingAppend {
+  readonly stream: string;
+  readonly expected: ExpectedRevision;
+  readonly events: SerializedEvent[];
+  resolve(result: AppendResult): void;
+  reject(error: Error): void;
+}
+
+type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
 
 /**
@@ -61,6 +73,8 @@ export class SqliteEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private readonly pollIntervalMs: number;
   private closed = false;
+  private pending: PendingAppend[] = [];
+  private flushScheduled = false;
 
   private readonly lastRevisionStmt: Database.Statement<[string], { revision: number }>;
   private readonly insertStmt: Database.Statement<[number, string, string, number, string, string, string, string]>;
@@ -68,7 +82,7 @@ export class SqliteEventStore implements EventStore {
   private readonly backwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly allStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
-  private readonly appendTransaction: (stream: string, expected: ExpectedRevision, events: SerializedEvent[]) => AppendResult;
+  private readonly commitGroup: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
 
   private constructor(options: SqliteEventStoreOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
@@ -104,38 +118,77 @@ export class SqliteEventStore implements EventStore {
     this.headStmt = this.db.prepare('SELECT max(position) AS position FROM events');
     const nextPositionStmt = this.db.prepare<[], { next: number }>('SELECT coalesce(max(position), -1) + 1 AS next FROM events');
 
-    this.appendTransaction = this.db
-      .transaction((stream: string, expected: ExpectedRevision, events: SerializedEvent[]): AppendResult => {
-        const current = this.lastRevisionStmt.get(stream)?.revision;
-        checkExpected(stream, expected, current);
-        let revision = current ?? -1;
-        let position = nextPositionStmt.get()!.next;
-        const recordedAt = new Date().toISOString();
-        for (const event of events) {
-          revision += 1;
-          this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
-          position += 1;
+    // One append, inside the group's transaction: better-sqlite3 runs a nested transaction
+    // function as a SAVEPOINT, so a conflict undoes this append alone.
+    const appendOne = this.db.transaction((stream: string, expected: ExpectedRevision, events: SerializedEvent[]): AppendResult => {
+      const current = this.lastRevisionStmt.get(stream)?.revision;
+      checkExpected(stream, expected, current);
+      let revision = current ?? -1;
+      let position = nextPositionStmt.get()!.next;
+      const recordedAt = new Date().toISOString();
+      for (const event of events) {
+        revision += 1;
+        this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
+        position += 1;
+      }
+      return { nextExpectedRevision: revision, position: positionOf(position - 1) };
+    });
+    this.commitGroup = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
+      for (const append of group) {
+        try {
+          outcomes.push({ ok: true, result: appendOne(append.stream, append.expected, append.events) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
         }
-        return { nextExpectedRevision: revision, position: positionOf(position - 1) };
-      })
-      .immediate.bind(null) as never;
+      }
+    }).immediate;
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
     return new SqliteEventStore(options);
   }
 
-  async append(stream: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult> {
-    this.assertOpen();
-    const prepared = prepareAppend(stream, events, options);
-    let result: AppendResult;
+  /**
+   * Group commit: appends that arrive while a transaction is being written wait for the next
+   * one, and a whole group shares one commit (one fsync at synchronous=FULL). Each append keeps
+   * its own expected-revision check and outcome, and resolves only once its group is durable.
+   */
+  append(stream: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult> {
     try {
-      result = this.appendTransaction(stream, prepared.expected, prepared.events);
+      this.assertOpen();
+      const prepared = prepareAppend(stream, events, options);
+      return new Promise((resolve, reject) => {
+        this.pending.push({ stream, expected: prepared.expected, events: prepared.events, resolve, reject });
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flush());
+        }
+      });
     } catch (error) {
-      throw translate(error, stream);
+      return Promise.reject(error);
     }
-    this.wakeSubscribers();
-    return result;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.pending.length > 0) {
+      const group = this.pending.splice(0, MAX_GROUP);
+      const outcomes: Outcome[] = [];
+      try {
+        if (this.closed) throw new EventStoreUnavailable('the event store is closed');
+        this.commitGroup(group, outcomes);
+      } catch (error) {
+        // BEGIN or COMMIT failed: the whole group was rolled back, nothing of it is written.
+        for (const append of group) append.reject(translate(error, append.stream));
+        continue;
+      }
+      group.forEach((append, i) => {
+        const outcome = outcomes[i];
+        if (outcome.ok) append.resolve(outcome.result);
+        else append.reject(translate(outcome.error, append.stream));
+      });
+      this.wakeSubscribers();
+    }
   }
 
   async *readStream(stream: string, options: ReadStreamOptions = {}): AsyncGenerator<RecordedEvent> {
@@ -229,6 +282,8 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends already accepted are written before the file is released.
+    this.flush();
     this.closed = true;
     for (const wake of this.wakers) wake();
     this.db.close();

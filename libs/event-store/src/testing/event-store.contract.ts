@@ -316,6 +316,38 @@ export function testEventStore(name: string, factory: EventStoreFactory): void {
       }, 60_000);
     });
 
+    describe('appends in flight together', () => {
+      it('give each append its own outcome: one conflict fails that append only', async () => {
+        await store.append(stream('m'), [event('A')]);
+        const [b, c, d, g, p] = await Promise.allSettled([
+          store.append(stream('m'), [event('B')], { expectedRevision: 0 }),
+          store.append(stream('m'), [event('C')], { expectedRevision: 0 }),
+          store.append(stream('n'), [event('D')], { expectedRevision: 'no_stream' }),
+          store.append(stream('n'), [event('G')], { expectedRevision: 'no_stream' }),
+          store.append(stream('p'), [event('P1'), event('P2')]),
+        ]);
+        expect([b, c].filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect([b, c].find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(WrongExpectedRevision) });
+        expect([d, g].filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        expect(p.status).toBe('fulfilled');
+        expect((await collect(store.readStream(stream('m')))).map((e) => e.type)).toEqual(['A', b.status === 'fulfilled' ? 'B' : 'C']);
+        expect(await collect(store.readStream(stream('n')))).toHaveLength(1);
+        expect((await collect(store.readStream(stream('p')))).map((e) => e.type)).toEqual(['P1', 'P2']);
+      });
+
+      it('are all durable and distinct when hundreds go at once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 300 }, (_, i) => store.append(stream(`burst-${i % 30}`), [event('Burst', { i })])),
+        );
+        const positions = results.map((r) => r.position);
+        expect(new Set(positions.map((p) => `${p.commit}/${p.prepare}`)).size).toBe(300);
+        for (let s = 0; s < 30; s++) {
+          const events = await collect(store.readStream(stream(`burst-${s}`)));
+          expect(events.map((e) => e.revision)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+        }
+      });
+    });
+
     describe('what it holds', () => {
       it('round-trips an event of 1 MiB and non-ASCII text', async () => {
         const big = 'x'.repeat(1024 * 1024);
