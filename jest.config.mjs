@@ -13,8 +13,13 @@ const swc = [
 
 const shared = {
   extensionsToTreatAsEsm: ['.ts'],
-  transform: { '^.+\\.ts$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!cookie/)'],
+  transform: {
+    '^.+\\.ts$': swc,
+    // ESM-only packages that CommonJS code require()s (Fastify's cookie, @fastify/static's content-disposition):
+    // Jest on Node 20 cannot require ESM, so they are compiled to CommonJS.
+    '/node_modules/(cookie|content-disposition)/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(cookie|content-disposition)/)'],
   moduleNameMapper: {
     '^@app/(ticketing|event-store|projections)$': '<rootDir>/libs/$1/src',
     '^@app/(ticketing|event-store|projections)/(.*)$': '<rootDir>/libs/$1/src/$2',
