@@ -25,7 +25,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bufferLogs: true,
+    // Fastify's own JSON parser only: Nest's would add a form parser, and commands are JSON.
+    bodyParser: false,
+  });
   app.useLogger(app.get(Logger));
   const document = SwaggerModule.createDocument(
     app,

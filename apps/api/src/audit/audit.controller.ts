@@ -1,15 +1,14 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/roles.decorator';
 import { problem, ProblemError } from '../http/problem';
+import { TicketIdPipe } from '../tickets/ticket-id.pipe';
 import { ticketStream } from '../tickets/ticket-stream';
 import { HistoryQueryDto, StateQueryDto, VerifyQueryDto } from './audit.dto';
 import { GetStreamHistory, GetTicketAsOf, VerifyChains } from './audit.queries';
 
-const ticketId = new ParseUUIDPipe({
-  exceptionFactory: () => new ProblemError(problem(400, 'INVALID_TICKET_ID', 'a ticket id is a UUID')),
-});
+const ticketId = new TicketIdPipe();
 
 /** What auditors read: full histories, replays to any point, and the hash-chain check. */
 @ApiTags('audit')

@@ -31,7 +31,9 @@ export function toProblem(error: unknown): { body: Problem; headers: Record<stri
   if (error instanceof EventStoreError) return fromStoreError(error);
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    return { body: problem(status, httpCode(status), httpDetail(error)), headers: {} };
+    const detail = httpDetail(error);
+    const code = status === 400 && /not valid JSON|JSON/.test(detail) ? 'MALFORMED_BODY' : httpCode(status);
+    return { body: problem(status, code, detail), headers: {} };
   }
   const fastify = error as { statusCode?: unknown; code?: unknown; message?: unknown };
   if (typeof fastify.statusCode === 'number' && fastify.statusCode >= 400 && fastify.statusCode < 500) {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -26,10 +26,9 @@ import {
 } from './dto/ticket-commands.dto';
 import { ExecuteTicketCommand, type CommandResult } from './execute-ticket-command.handler';
 import { GetTicket, type TicketView } from './get-ticket.query';
+import { TicketIdPipe } from './ticket-id.pipe';
 
-const ticketId = new ParseUUIDPipe({
-  exceptionFactory: () => new ProblemError(problem(400, 'INVALID_TICKET_ID', 'a ticket id is a UUID')),
-});
+const ticketId = new TicketIdPipe();
 
 type Answer = Omit<CommandResult, 'replayed'>;
 
@@ -50,7 +49,7 @@ export class TicketsController {
   @ApiOperation({ summary: 'Report a fault or a consultation' })
   async report(@Body() body: ReportTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
     const key = request.headers['idempotency-key'];
-    const id = body.ticketId ?? (typeof key === 'string' ? ticketIdForKey(key) : randomUUID());
+    const id = body.ticketId?.toLowerCase() ?? (typeof key === 'string' ? ticketIdForKey(key) : randomUUID());
     const policy = this.policies.resolve(body.policyId);
     const { ticketId: _given, policyId: _policy, ...facts } = body;
     const answer = await this.run(id, { type: 'ReportTicket', data: { ...facts, ticketId: id, policyId: policy.id, policyVersion: policy.version } }, body, 'report', request, reply);
