@@ -1,7 +1,13 @@
 import { Module, RequestMethod, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
+import type { EventStore } from '@app/event-store';
 import type { AppConfig } from './config/app-config';
+
+/** What tests may swap in the composition root: a decorator around the event store (fault injection). */
+export interface AppOverrides {
+  readonly decorateEventStore?: (store: EventStore) => EventStore;
+}
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
@@ -14,7 +20,7 @@ import { strictValidationPipe } from './http/validation';
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, overrides: AppOverrides = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -28,7 +34,7 @@ export class AppModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),
-        EventStoreModule.forRoot(config),
+        EventStoreModule.forRoot(config, overrides.decorateEventStore),
         AuthModule.forRoot(config),
         HealthModule,
         ProjectionsModule.forRoot(config),

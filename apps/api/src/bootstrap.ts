@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module';
+import { AppModule, type AppOverrides } from './app.module';
 import type { AppConfig } from './config/app-config';
 
 /** The request body limit of DESIGN section 9. */
@@ -17,7 +17,7 @@ const SECURITY_HEADERS = {
 };
 
 /** Builds the application without listening; `main.ts` and the end-to-end tests both start here. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, return503OnClosing: true });
   const fastify = adapter.getInstance();
   // Commands are JSON: any other body type is a 415, not a string the validator has to make sense of.
@@ -25,7 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   fastify.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     bufferLogs: true,
     // Fastify's own JSON parser only: Nest's would add a form parser, and commands are JSON.
     bodyParser: false,

@@ -19,7 +19,7 @@ class EventStoreCloser implements OnApplicationShutdown {
 @Global()
 @Module({})
 export class EventStoreModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, decorate: (store: EventStore) => EventStore = (store) => store): DynamicModule {
     return {
       module: EventStoreModule,
       providers: [
@@ -28,7 +28,7 @@ export class EventStoreModule {
         { provide: CLOCK, useValue: systemClock },
         {
           provide: EVENT_STORE,
-          useFactory: () => openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }),
+          useFactory: async () => decorate(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous })),
         },
         EventStoreCloser,
       ],

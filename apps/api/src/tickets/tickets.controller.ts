@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import type { TicketCommand } from '@app/ticketing';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { Roles } from '../auth/roles.decorator';
-import { problem, ProblemError } from '../http/problem';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { commandContext, ticketIdForKey } from './command-context';
 import {

@@ -1,13 +1,11 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { EventStore } from '@app/event-store';
 import { toHistoryEvent } from '../../../api/src/audit/audit.queries';
-import { EVENT_STORE } from '../tokens';
+import { CliContext } from '../cli-context';
 
 /** Every event in position order as JSON Lines, with stream and hash, for archiving; bounded by recording time. */
 @Command({ name: 'export', description: 'write the log as JSON Lines (stdout), --from/--to by recording time' })
 export class ExportCommand extends CommandRunner {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(private readonly context: CliContext) {
     super();
   }
 
@@ -16,7 +14,7 @@ export class ExportCommand extends CommandRunner {
     const to = options.to ? Date.parse(options.to) : Number.POSITIVE_INFINITY;
     let written = 0;
     let seen = 0;
-    for await (const event of this.store.readAll()) {
+    for await (const event of (await this.context.eventStore()).readAll()) {
       seen += 1;
       if (seen % 100_000 === 0) process.stderr.write(`… ${seen} events read, ${written} written\n`);
       const recorded = Date.parse(event.recordedAt);

@@ -1,20 +1,19 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { readStreamOrEmpty, type EventStore } from '@app/event-store';
+import { readStreamOrEmpty } from '@app/event-store';
 import { toHistoryEvent } from '../../../api/src/audit/audit.queries';
-import { EVENT_STORE } from '../tokens';
+import { CliContext } from '../cli-context';
 import { streamOf } from './stream-name';
 
 /** Every event of a ticket (or any stream) with who caused it, when, and its hash. */
 @Command({ name: 'history', arguments: '<id>', description: 'every event of a ticket id (or a stream name such as asset-<id>)' })
 export class HistoryCommand extends CommandRunner {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(private readonly context: CliContext) {
     super();
   }
 
   async run([id]: string[], options: { json?: boolean }): Promise<void> {
     const stream = streamOf(id);
-    const events = (await readStreamOrEmpty(this.store, stream)).map(toHistoryEvent);
+    const events = (await readStreamOrEmpty(await this.context.eventStore(), stream)).map(toHistoryEvent);
     if (events.length === 0) {
       process.stderr.write(`${stream} has no events\n`);
       process.exitCode = 1;

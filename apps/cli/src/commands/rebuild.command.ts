@@ -1,7 +1,5 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { ProjectionRunner } from '@app/projections';
-import { PROJECTION_RUNNER } from '../tokens';
+import { CliContext } from '../cli-context';
 
 interface RebuildOptions {
   compare?: boolean;
@@ -14,13 +12,13 @@ interface RebuildOptions {
  */
 @Command({ name: 'rebuild', arguments: '<projection>', description: 'rebuild a projection from zero (sla-compliance, satisfaction)' })
 export class RebuildCommand extends CommandRunner {
-  constructor(@Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner) {
+  constructor(private readonly context: CliContext) {
     super();
   }
 
   async run([name]: string[], options: RebuildOptions): Promise<void> {
     const started = Date.now();
-    const result = await this.runner.rebuild(name, { compare: options.compare });
+    const result = await (await this.context.projectionRunner()).rebuild(name, { compare: options.compare });
     const seconds = (Date.now() - started) / 1000;
     if (options.json) {
       process.stdout.write(`${JSON.stringify({ projection: name, ...result, seconds })}\n`);

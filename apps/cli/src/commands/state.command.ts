@@ -1,16 +1,12 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { EventStore } from '@app/event-store';
 import { GetTicketAsOf, GetTicketAsOfHandler } from '../../../api/src/audit/audit.queries';
-import { PolicyCatalog } from '../../../api/src/policies/policy-catalog';
-import { EVENT_STORE } from '../tokens';
+import { CliContext } from '../cli-context';
 
 /** A ticket replayed to a moment (business time) or a revision, with its clocks as they were. */
 @Command({ name: 'state', arguments: '<ticketId>', description: 'the ticket as it was at --as-of <time> or --revision <n>' })
 export class StateCommand extends CommandRunner {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
-    private readonly policies: PolicyCatalog,
+    private readonly context: CliContext,
   ) {
     super();
   }
@@ -18,7 +14,7 @@ export class StateCommand extends CommandRunner {
   async run([ticketId]: string[], options: { asOf?: string; revision?: number; json?: boolean }): Promise<void> {
     if ((options.asOf === undefined) === (options.revision === undefined)) throw new Error('give exactly one of --as-of and --revision');
     const point = options.revision !== undefined ? { revision: options.revision } : { asOf: new Date(options.asOf!).toISOString() };
-    const state = await new GetTicketAsOfHandler(this.store, this.policies).execute(new GetTicketAsOf(ticketId, point));
+    const state = await new GetTicketAsOfHandler(await this.context.eventStore(), this.context.policyCatalog()).execute(new GetTicketAsOf(ticketId, point));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(state)}\n`);
       return;

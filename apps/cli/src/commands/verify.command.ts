@@ -1,19 +1,17 @@
-import { Inject } from '@nestjs/common';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { EventStore } from '@app/event-store';
 import { verifyStore } from '../../../api/src/audit/audit.queries';
-import { EVENT_STORE } from '../tokens';
+import { CliContext } from '../cli-context';
 
 /** Checks the hash chain of every stream (or one); exit code 3 when anything is broken. */
 @Command({ name: 'verify', description: 'check that no stored event was changed, removed or reordered' })
 export class VerifyCommand extends CommandRunner {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {
+  constructor(private readonly context: CliContext) {
     super();
   }
 
   async run(_: string[], options: { stream?: string; json?: boolean }): Promise<void> {
     const started = Date.now();
-    const result = await verifyStore(this.store, options.stream, (checked) => process.stderr.write(`… ${checked} events checked\n`));
+    const result = await verifyStore(await this.context.eventStore(), options.stream, (checked) => process.stderr.write(`… ${checked} events checked\n`));
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
     else {
       process.stdout.write(

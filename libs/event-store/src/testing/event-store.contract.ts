@@ -6,7 +6,7 @@ import {
   WrongExpectedRevision,
 } from '../errors';
 import type { EventStore, EventToAppend, RecordedEvent } from '../event-store.port';
-import { comparePositions, type Position } from '../position';
+import { comparePositions } from '../position';
 
 /** How the contract suite gets stores: a fresh one, and a second connection to the same one. */
 export interface EventStoreFactory {

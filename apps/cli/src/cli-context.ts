@@ -1,0 +1,44 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { openEventStore, type EventStore } from '@app/event-store';
+import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection } from '@app/projections';
+import type { AppConfig } from '../../api/src/config/app-config';
+import { PolicyCatalog } from '../../api/src/policies/policy-catalog';
+
+/**
+ * What the commands work on, opened only when a command asks for it: `restore` must not hold
+ * the store file it replaces, and `verify` needs no read models.
+ */
+export class CliContext implements OnApplicationShutdown {
+  private store?: Promise<EventStore>;
+  private readModels?: ReadModelStore;
+  private policies?: PolicyCatalog;
+  private runner?: ProjectionRunner;
+
+  constructor(readonly config: AppConfig) {}
+
+  eventStore(): Promise<EventStore> {
+    this.store ??= openEventStore(this.config.eventStore, { sqliteSynchronous: this.config.sqliteSynchronous });
+    return this.store;
+  }
+
+  policyCatalog(): PolicyCatalog {
+    this.policies ??= PolicyCatalog.fromFile(this.config.slaPoliciesFile);
+    return this.policies;
+  }
+
+  async projectionRunner(): Promise<ProjectionRunner> {
+    if (!this.runner) {
+      const store = await this.eventStore();
+      this.readModels = ReadModelStore.open(this.config.readModelPath);
+      this.runner = new ProjectionRunner(store, this.readModels, [slaComplianceProjection(this.policyCatalog().catalog), satisfactionProjection], {
+        logger: { log: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
+      });
+    }
+    return this.runner;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.readModels?.close();
+    if (this.store) await (await this.store).close();
+  }
+}
