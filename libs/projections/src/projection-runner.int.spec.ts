@@ -136,3 +136,36 @@ describe('ProjectionRunner', () => {
     expect((await runner.rebuild('counting', { compare: true })).differences).toBe(1);
   });
 });
+
+describe('ProjectionRunner with another runner on the same read-model file', () => {
+  /** Counts how often each event was applied: a second application shows as times = 2. */
+  const tallying: Projection = {
+    name: 'tally',
+    version: 1,
+    streamPrefixes: ['counted-'],
+    tables: ['tally'],
+    createSchema: (db, t) => db.exec(`CREATE TABLE ${t('tally')} (n INTEGER PRIMARY KEY, times INTEGER NOT NULL)`),
+    apply: (db, events, t) => {
+      const upsert = db.prepare(`INSERT INTO ${t('tally')} VALUES (?, 1) ON CONFLICT (n) DO UPDATE SET times = times + 1`);
+      for (const event of events) upsert.run(event.data.n);
+    },
+  };
+
+  it('never applies an event twice when two runners follow the same log into one file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'projections-shared-'));
+    const store = SqliteEventStore.open({ path: join(dir, 'events.db') });
+    const models = [ReadModelStore.open(join(dir, 'views.db')), ReadModelStore.open(join(dir, 'views.db'))];
+    const runners = models.map((m) => new ProjectionRunner(store, m, [tallying], { batchSize: 7 }));
+    runners.forEach((r) => r.start());
+    let last;
+    for (let n = 0; n < 300; n++) last = await store.append(`counted-${n % 9}`, [{ type: 'Counted', data: { n } }]);
+    for (let i = 0; i < 400 && !hasReached(models[0], 'tally', last!.position); i++) await new Promise((r) => setTimeout(r, 10));
+    await Promise.all(runners.map((r) => r.stop()));
+    const rows = models[0].db.prepare(`SELECT n, times FROM ${tableNamesFor(1)('tally')} ORDER BY n`).all() as Array<{ n: number; times: number }>;
+    expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(rows.filter((r) => r.times !== 1)).toEqual([]);
+    models.forEach((m) => m.close());
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,8 +1,8 @@
-import type { EventStore, EventSubscription, Position, RecordedEvent } from '@app/event-store';
+import type { EventStore, EventSubscription, Position } from '@app/event-store';
 import { comparePositions, formatPosition } from '@app/event-store';
 import { batches } from './batches';
 import { tableNamesFor, type Projection } from './projection';
-import { GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
+import { CheckpointMoved, GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
 
 export interface RunnerLogger {
   log(message: string): void;
@@ -122,8 +122,8 @@ export class ProjectionRunner {
         this.failures.delete(projection.name);
       } catch (error) {
         if (this.stopped) return;
-        if (error instanceof GenerationRetired) {
-          this.logger.log(`${projection.name}: ${error.message}; following the live generation`);
+        if (error instanceof GenerationRetired || error instanceof CheckpointMoved) {
+          this.logger.log(`${projection.name}: ${error.message}; resuming from the stored checkpoint`);
           continue;
         }
         const message = (error as Error).message;
@@ -168,7 +168,7 @@ export class ProjectionRunner {
       for await (const batch of batches(subscription, this.batchSize)) {
         const relevant = batch.filter((event) => projection.streamPrefixes.some((prefix) => event.stream.startsWith(prefix)));
         const last = batch[batch.length - 1].position;
-        this.readModels.applyBatch(projection, generation.generation, () => relevant.length && projection.apply(this.readModels.db, relevant, t), last);
+        this.readModels.applyBatch(projection, generation.generation, position, () => relevant.length && projection.apply(this.readModels.db, relevant, t), last);
         position = last;
         if (generation.status === 'building' || options.untilCaughtUp) {
           if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;

@@ -93,16 +93,22 @@ export class ReadModelStore {
       .immediate();
   }
 
-  /** Applies a batch and moves the checkpoint, in one transaction. */
-  applyBatch(projection: Projection, generation: number, apply: () => void, position: Position): void {
+  /**
+   * Applies a batch and moves the checkpoint, in one transaction. The checkpoint must still be
+   * `from` (where the batch starts): when another process sharing this file has moved it, the
+   * batch is not applied and `CheckpointMoved` tells the runner to resume from the stored one.
+   */
+  applyBatch(projection: Projection, generation: number, from: Position | undefined, apply: () => void, position: Position): void {
     this.db
       .transaction(() => {
         const current = this.db
-          .prepare<[string, number], { status: GenerationStatus }>(
-            'SELECT status FROM projection_generations WHERE projection = ? AND generation = ?',
+          .prepare<[string, number], { status: GenerationStatus; position: string | null }>(
+            'SELECT status, position FROM projection_generations WHERE projection = ? AND generation = ?',
           )
           .get(projection.name, generation);
         if (!current || current.status === 'retired') throw new GenerationRetired(projection.name, generation);
+        const expected = from === undefined ? null : formatPosition(from);
+        if (current.position !== expected) throw new CheckpointMoved(projection.name, generation);
         apply();
         this.db
           .prepare('UPDATE projection_generations SET position = ?, updated_at = ? WHERE projection = ? AND generation = ?')
@@ -127,6 +133,13 @@ export class ReadModelStore {
           .run(new Date().toISOString(), projection.name, generation);
       })
       .immediate();
+  }
+}
+
+/** Another runner sharing the read-model file applied events first: resume from its checkpoint. */
+export class CheckpointMoved extends Error {
+  constructor(projection: string, generation: number) {
+    super(`${projection} generation ${generation}: the checkpoint was moved by another runner`);
   }
 }
 
