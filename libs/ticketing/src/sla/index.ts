@@ -26,6 +26,7 @@ export {
   parseSlaPolicies,
   SLA_METRICS,
   targetOf,
+  type EscalationRule,
   type SeverityTargets,
   type SlaMetric,
   type SlaPolicy,
@@ -33,3 +34,4 @@ export {
   type SlaPolicyParse,
   type ZoneTargets,
 } from './sla-policy';
+export { dueSlaAlarms, nextSlaAlarmAt, scaledPolicy, type SlaAlarm } from './sla-alarms';

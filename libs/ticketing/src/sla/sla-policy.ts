@@ -33,7 +33,12 @@ export type SlaPolicy = Readonly<{
   targets: Readonly<Record<Severity, SeverityTargets>>;
   consultationAverage: IsoDuration;
   satisfactionTargets: Readonly<Record<SatisfactionKind, number>>;
+  /** When a metric breaches, raise `EscalationRequired` with this reason ([] when left out). */
+  escalations?: readonly EscalationRule[];
 }>;
+
+/** The IT plan's "send a senior engineer at once" as data: on a breach of `metric`, flag it. */
+export type EscalationRule = Readonly<{ metric: SlaMetric; on: 'breach'; reason: string }>;
 
 export type SlaPolicyCatalog = Readonly<{ defaultPolicyId: string; policies: readonly SlaPolicy[] }>;
 
@@ -111,6 +116,7 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
   const consultationAverage = raw['consultationAverage'];
   checkDuration('consultationAverage', consultationAverage, fail);
   const satisfactionTargets = parseSatisfaction(raw['satisfactionTargets'], fail);
+  const escalations = parseEscalations(raw['escalations'], fail);
 
   if (errors.length > before || !calendar) return undefined;
   return {
@@ -122,7 +128,38 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
     targets: targets as SlaPolicy['targets'],
     consultationAverage: consultationAverage as string,
     satisfactionTargets: satisfactionTargets as SlaPolicy['satisfactionTargets'],
+    escalations,
   };
+}
+
+function parseEscalations(raw: unknown, fail: Fail): readonly EscalationRule[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    fail('escalations', 'must be a list of { metric, on: "breach", reason }');
+    return [];
+  }
+  return raw.flatMap((rule, i) => {
+    const where = `escalations[${i}]`;
+    if (!isRecord(rule)) {
+      fail(where, 'must be an object { metric, on: "breach", reason }');
+      return [];
+    }
+    const { metric, on, reason } = rule;
+    let ok = true;
+    if (!(SLA_METRICS as readonly unknown[]).includes(metric)) {
+      fail(`${where}.metric`, `${show(metric)} is not a metric (${SLA_METRICS.join(', ')})`);
+      ok = false;
+    }
+    if (on !== 'breach') {
+      fail(`${where}.on`, `${show(on)}: escalations are raised on "breach"`);
+      ok = false;
+    }
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      fail(`${where}.reason`, 'needs a reason, as in "dispatch a senior engineer at once"');
+      ok = false;
+    }
+    return ok ? [{ metric: metric as SlaMetric, on: 'breach' as const, reason: reason as string }] : [];
+  });
 }
 
 type Fail = (field: string, problem: string) => void;
