@@ -5,17 +5,21 @@ import { GROUP_BYS, METRIC_IDS, OUTCOMES, type GroupBy, type Outcome } from '@ap
 import { SEVERITIES } from '@app/ticketing';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** A date, or a date-time that says its zone: a time without one would be read in the server's zone. */
+const DATE_OR_ZONED = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 /** The query string the analyst views share: period, grouping, filters, format, read-your-writes. */
 export class ViewQueryDto {
-  @ApiPropertyOptional({ description: 'Tickets reported at or after this time (ISO 8601 date or date-time; a date means 00:00 UTC)', example: '2026-11-01' })
+  @ApiPropertyOptional({ description: 'Tickets reported at or after this time: a date (00:00 UTC) or a date-time with a zone', example: '2026-11-01' })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @Matches(DATE_OR_ZONED, { message: 'from must be a date or a date-time with a zone' })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Tickets reported before this time (exclusive)', example: '2026-12-01' })
+  @ApiPropertyOptional({ description: 'Tickets reported before this time (exclusive): a date or a date-time with a zone', example: '2026-12-01' })
   @IsOptional()
   @IsISO8601({ strict: true })
+  @Matches(DATE_OR_ZONED, { message: 'to must be a date or a date-time with a zone' })
   to?: string;
 
   @ApiPropertyOptional({ enum: GROUP_BYS, description: 'Without it there is one group, keyed all' })

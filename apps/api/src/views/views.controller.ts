@@ -50,7 +50,7 @@ export class ViewsController {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const filter = { ...this.filter(query), metric: query.metric, outcome: query.outcome };
-    const page = queryClockRows(this.readModels.db, this.tables('sla-compliance'), filter, { limit, offset }, this.clock.now());
+    const page = queryClockRows(this.readModels.db, this.tables('sla-compliance'), filter, { limit, offset }, this.clock.now(), this.policies.catalog);
     if (query.format === 'csv') {
       const header = ['ticketId', 'metric', 'outcome', 'paused', 'reportedAt', 'policyId', 'policyVersion', 'severity', 'customerId', 'engineerId', 'target', 'startedAt', 'dueAt', 'stoppedAt', 'elapsedMs', 'pausedMs'] as const;
       return this.csv(reply, 'sla-compliance-tickets', header, page.items.map((item) => header.map((column) => item[column])));
@@ -75,6 +75,8 @@ export class ViewsController {
   }
 
   private filter(query: ViewQueryDto): ViewFilter {
+    // An unknown policy is a mistake in the query, not an empty answer.
+    if (query.policyId) this.policies.resolve(query.policyId);
     return {
       from: instant(query.from),
       to: instant(query.to),

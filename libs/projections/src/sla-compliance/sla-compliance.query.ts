@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { describeDuration, SLA_METRICS } from '@app/ticketing';
+import { describeDuration, evaluateClocks, findPolicy, SLA_METRICS, type SlaPolicyCatalog, type TicketEvent } from '@app/ticketing';
 import type { TableNames } from '../projection';
 import { groupKeySql, ratio, whereSql, type ViewFilter } from '../views/view-query';
 
@@ -114,13 +114,18 @@ export interface ClockRow {
   readonly pausedMs: number;
 }
 
-/** Per-ticket clock rows, filtered by metric and outcome, ordered by report time then ticket, paged. */
+/**
+ * Per-ticket clock rows, filtered by metric and outcome, ordered by report time then ticket,
+ * paged. The rows of open clocks are evaluated again at `now` from the stored history, so their
+ * elapsed, paused and due times are those of the moment of the query, as the ticket view gives them.
+ */
 export function queryClockRows(
   db: Database.Database,
   t: TableNames,
   filter: ViewFilter & { metric?: string; outcome?: Outcome },
   page: { limit: number; offset: number },
   now: string,
+  policies: SlaPolicyCatalog,
 ): { total: number; items: ClockRow[] } {
   const where = whereSql(filter);
   const clauses = [where.sql];
@@ -140,9 +145,7 @@ export function queryClockRows(
          ${from} ORDER BY reported_at, ticket_id, metric LIMIT @limit OFFSET @offset`,
     )
     .all({ ...params, limit: page.limit, offset: page.offset }) as Array<Record<string, string | number | null>>;
-  return {
-    total,
-    items: rows.map((row) => ({
+  const items = rows.map((row) => ({
       ticketId: String(row.ticket_id),
       metric: String(row.metric),
       outcome: row.effective as Outcome,
@@ -159,7 +162,24 @@ export function queryClockRows(
       stoppedAt: row.stopped_at === null ? null : String(row.stopped_at),
       elapsedMs: Number(row.elapsed_ms),
       pausedMs: Number(row.paused_ms),
-    })),
+    }));
+  return { total, items: items.map((item) => (item.stoppedAt === null ? atNow(db, t, item, now, policies) : item)) };
+}
+
+function atNow(db: Database.Database, t: TableNames, row: ClockRow, now: string, policies: SlaPolicyCatalog): ClockRow {
+  const stored = db.prepare(`SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`).get(row.ticketId) as { history: string } | undefined;
+  const policy = findPolicy(policies, row.policyId, row.policyVersion);
+  if (!stored || !policy) return row;
+  const history = JSON.parse(stored.history) as Array<{ revision: number; event: TicketEvent }>;
+  const clock = evaluateClocks(history, policy, now).find((c) => c.metric === row.metric);
+  if (!clock) return row;
+  return {
+    ...row,
+    outcome: clock.state === 'breached' ? 'breached' : clock.state === 'met' ? 'met' : 'running',
+    paused: clock.state === 'paused',
+    dueAt: clock.dueAt,
+    elapsedMs: Math.round(clock.elapsedMs),
+    pausedMs: Math.round(clock.pausedMs),
   };
 }
 

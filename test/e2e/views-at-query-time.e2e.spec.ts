@@ -2,17 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Desk, figures, HOUR, iso, MINUTE, nowSecond, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
 
 /**
- * Defects of the analyst views, each pinned by an `it.failing` test that passes once it is fixed
- * (remove `.failing` then), next to the passing tests of the same tickets.
- *
- * 1. The per-ticket rows of open clocks are frozen at the ticket's last event (the projection
- *    evaluates the clocks at that event, libs/projections/src/sla-compliance/sla-compliance.projection.ts)
- *    while their outcome is decided at query time: a row reads "breached" with 10 minutes of a
- *    1-hour target used, and a paused clock's row is due hours ago with no paused time, where the
- *    ticket view (GET /v1/tickets/:id, evaluated at now) says otherwise.
- * 2. `from`/`to` given as a date-time without an offset are read in the server process's local
- *    time zone (`Date.parse` in apps/api/src/views/view-freshness.ts `instant()`): the same query
- *    selects a different period on a server started with TZ=Asia/Shanghai.
+ * Analyst views at the moment of the query: the per-ticket rows of open clocks are evaluated at
+ * the query's now (elapsed, paused and due times, as the ticket view gives them), and a period
+ * bound without a zone is refused rather than read in the server's time zone.
  */
 
 let app: ViewsApp;
@@ -69,7 +61,7 @@ describe('open clocks in the per-ticket rows', () => {
   // expected: elapsedMs >= 3,600,000 (the row is breached, so its target is used up) and at least the
   //           ticket view's elapsedMs read just before (about 3 h = 10,800,000)
   // actual:   elapsedMs 600,000 (the 10 minutes up to the acknowledgement, the ticket's last event)
-  it.failing('BUG: an open clock row measures elapsed time up to the query, as its outcome does', async () => {
+  it('an open clock row measures elapsed time up to the query, as its outcome does', async () => {
     const live = await clock(X1, 'onsiteResolution'); // evaluated at now: about 3 h
     const stored = await row(X1, 'onsiteResolution');
     expect(stored.outcome).toBe('breached');
@@ -81,7 +73,7 @@ describe('open clocks in the per-ticket rows', () => {
   // expected: dueAt in the future (now + the 50 min left: "when it would run out if resumed now",
   //           libs/ticketing/README), pausedMs about 2 h 50 min, as GET /v1/tickets/:id shows
   // actual:   dueAt = pause + 50 min, two hours in the past, and pausedMs 0
-  it.failing('BUG: a paused clock row shows the due time and paused time as they are at the query', async () => {
+  it('a paused clock row shows the due time and paused time as they are at the query', async () => {
     const asked = Date.now();
     const stored = await row(X2, 'onsiteResolution');
     expect(stored.paused).toBe(true);
@@ -113,7 +105,7 @@ describe('from/to without an offset', () => {
   // expected: 400 (a local time names no instant, as for commands' `at`), or read as UTC like a date
   //           alone: from "2026-11-01T10:00:00.000Z"; either way the same answer on every server
   // actual:   200 with from "2026-11-01T02:00:00.000Z" (the server's own zone); a UTC server answers 10:00Z
-  it.failing('BUG: a date-time without an offset does not depend on the server time zone', async () => {
+  it('a date-time without an offset does not depend on the server time zone', async () => {
     const answer = await shanghai.analyst.get('/v1/views/sla-compliance?from=2026-11-01T10:00:00');
     expect(answer.status === 400 ? 'refused' : answer.body.from).toMatch(/^(refused|2026-11-01T10:00:00\.000Z)$/);
   });
