@@ -15,6 +15,7 @@ import { TicketsModule } from './tickets/tickets.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
+import { DeadlinesModule } from './deadlines/deadlines.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -41,6 +42,7 @@ export class AppModule {
         TicketsModule.forRoot(),
         ViewsModule,
         AuditModule,
+        DeadlinesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

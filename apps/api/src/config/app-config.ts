@@ -21,6 +21,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** Whether this process runs the projection runner (false when `apps/cli project` runs it alone). */
   readonly runProjections: boolean;
+  /** Whether this process raises SLA warnings, breaches and escalations when they fall due. */
+  readonly runDeadlineFollower: boolean;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -49,6 +51,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
     runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
+    runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
   };
 }
 

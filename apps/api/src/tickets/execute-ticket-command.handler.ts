@@ -1,13 +1,13 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { chainEvents, formatPosition, WrongExpectedRevision, type EventStore, type RecordedEvent } from '@app/event-store';
-import { decide, EVENT_SCHEMA_VERSION, type TicketCommand, type TicketEvent } from '@app/ticketing';
+import { formatPosition, WrongExpectedRevision, type EventStore, type RecordedEvent } from '@app/event-store';
+import { decide, type TicketCommand } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
 import type { CommandContext } from './command-context';
 import { ticketProblem } from './ticket-errors';
-import { loadTicket, ticketStream } from './ticket-stream';
+import { appendToTicket, loadTicket, type CommandMetadata } from './ticket-stream';
 
 /** What every accepted command answers. */
 export interface CommandResult {
@@ -58,11 +58,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       const decision = decide(command, ticket.state, now);
       if (!decision.ok) throw ticketProblem(decision.error);
       try {
-        const stream = ticketStream(ticketId);
-        const events = chainEvents(stream, ticket.recorded.at(-1), decision.events.map((event) => toStoredEvent(event, context, now)));
-        const result = await this.store.append(stream, events, {
-          expectedRevision: ticket.revision < 0 ? 'no_stream' : ticket.revision,
-        });
+        const result = await appendToTicket(this.store, { ...ticket, ticketId }, decision.events, metadataOf(context), now);
         return { ticketId, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
@@ -73,19 +69,13 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
   }
 }
 
-function toStoredEvent(event: TicketEvent, context: CommandContext, recordedAt: string) {
+function metadataOf(context: CommandContext): CommandMetadata {
   return {
-    type: event.type,
-    data: event.data as Record<string, unknown>,
-    metadata: {
-      commandId: context.commandId,
-      correlationId: context.correlationId,
-      causationId: context.commandId,
-      actor: { name: context.actor.keyId, role: context.actor.role },
-      recordedAt,
-      schemaVersion: EVENT_SCHEMA_VERSION[event.type],
-      requestHash: context.requestHash,
-    },
+    commandId: context.commandId,
+    correlationId: context.correlationId,
+    causationId: context.commandId,
+    actor: { name: context.actor.keyId, role: context.actor.role },
+    requestHash: context.requestHash,
   };
 }
 

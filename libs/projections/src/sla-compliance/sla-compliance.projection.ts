@@ -3,8 +3,11 @@ import type { RecordedEvent } from '@app/event-store';
 import {
   consultationHandlingMs,
   evaluateClocks,
+  dueSlaAlarms,
   findPolicy,
+  nextSlaAlarmAt,
   parseIsoDuration,
+  type SlaPolicy,
   type SlaPolicyCatalog,
   type TicketEvent,
 } from '@app/ticketing';
@@ -34,9 +37,9 @@ function compact(entry: HistoryEntry): HistoryEntry {
 export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection {
   return {
     name: 'sla-compliance',
-    version: 1,
+    version: 2,
     streamPrefixes: ['ticket-'],
-    tables: ['sla_histories', 'sla_clocks', 'sla_consultations'],
+    tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines'],
 
     createSchema(db: Database.Database, t: TableNames): void {
       db.exec(`
@@ -75,6 +78,24 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
           target_ms      INTEGER NOT NULL
         );
         CREATE INDEX ${t('sla_consultations')}_reported ON ${t('sla_consultations')} (reported_at);
+        CREATE TABLE ${t('sla_alarms')} (
+          ticket_id      TEXT NOT NULL,
+          revision       INTEGER NOT NULL,
+          type           TEXT NOT NULL,
+          metric         TEXT NOT NULL,
+          at             TEXT NOT NULL,
+          reported_at    TEXT NOT NULL,
+          policy_id      TEXT NOT NULL,
+          policy_version INTEGER NOT NULL,
+          severity       TEXT NOT NULL,
+          customer_id    TEXT NOT NULL,
+          engineer_id    TEXT,
+          PRIMARY KEY (ticket_id, revision)
+        );
+        CREATE INDEX ${t('sla_alarms')}_reported ON ${t('sla_alarms')} (reported_at);
+        -- When the deadline follower must next look at a ticket: the first moment an SLA event is owed.
+        CREATE TABLE ${t('sla_deadlines')} (ticket_id TEXT PRIMARY KEY, next_at TEXT NOT NULL);
+        CREATE INDEX ${t('sla_deadlines')}_next ON ${t('sla_deadlines')} (next_at);
       `);
     },
 
@@ -105,7 +126,8 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
   const policy = findPolicy(policies, reported.data.policyId, reported.data.policyVersion);
   // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
   if (!policy) return;
-  const last = history[history.length - 1].event.data.at;
+  // The latest business time seen (engine-raised events may be dated back to when they happened).
+  const last = history.reduce((latest, entry) => (entry.event.data.at > latest ? entry.event.data.at : latest), reported.data.at);
   const engineers = history.flatMap((entry) => (entry.event.type === 'EngineerDispatched' ? [entry.event.data] : []));
   const common = {
     ticketId,
@@ -116,14 +138,15 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
     engineerId: engineers[0]?.engineerId ?? null,
   };
   prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
+  writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) });
+  writeDeadline(db, t, ticketId, history, policy, last);
   if (reported.data.kind === 'consultation') {
-    const severity = [...history].reverse().find((e) => e.event.type === 'TicketReprioritized');
     prepared(
       db,
       `INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (@ticketId, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId, @handlingMs, @target, @targetMs)`,
     ).run({
       ...common,
-      severity: severity?.event.type === 'TicketReprioritized' ? severity.event.data.to : reported.data.severity,
+      severity: currentSeverity(history),
       handlingMs: consultationHandlingMs(history, policy),
       target: policy.consultationAverage,
       targetMs: parseIsoDuration(policy.consultationAverage) ?? 0,
@@ -153,4 +176,42 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
       pausedMs: Math.round(clock.pausedMs),
     });
   }
+}
+
+function currentSeverity(history: HistoryEntry[]): string {
+  let severity = '';
+  for (const { event } of history) {
+    if (event.type === 'TicketReported') severity = event.data.severity;
+    if (event.type === 'TicketReprioritized') severity = event.data.to;
+  }
+  return severity;
+}
+
+/** The SLA events the engine raised on the ticket, so the views can count them. */
+function writeAlarms(
+  db: Database.Database,
+  t: TableNames,
+  history: HistoryEntry[],
+  ticket: { ticketId: string; reportedAt: string; policyId: string; policyVersion: number; customerId: string; engineerId: string | null; severity: string },
+): void {
+  const insert = prepared(
+    db,
+    `INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (@ticketId, @revision, @type, @metric, @at, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId)`,
+  );
+  for (const { revision, event } of history) {
+    if (event.type === 'SlaWarningReached' || event.type === 'SlaBreached' || event.type === 'EscalationRequired') {
+      insert.run({ ...ticket, revision, type: event.type, metric: event.data.metric, at: event.data.at });
+    }
+  }
+}
+
+/**
+ * The ticket's next deadline for the follower: the first alarm already owed at its last event,
+ * else the next moment one will be. No row while nothing can become due without a new event.
+ */
+function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policy: SlaPolicy, last: string): void {
+  const owed = dueSlaAlarms(history, policy, last);
+  const next = owed.length > 0 ? owed[0].data.at : nextSlaAlarmAt(history, policy, last);
+  if (next === undefined) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
+  else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
 }

@@ -15,6 +15,8 @@ export interface MetricFigures {
   readonly compliance: number | null;
   /** The target when every clock of the group has the same one, else null. */
   readonly target: string | null;
+  /** The events the engine raised on these clocks: warnings, breaches and escalations. */
+  readonly alarms: { readonly warnings: number; readonly breaches: number; readonly escalations: number };
 }
 
 export interface ConsultationFigures {
@@ -67,7 +69,25 @@ export function queryCompliance(db: Database.Database, t: TableNames, filter: Vi
       running: Number(row.running),
       compliance: ratio(met, met + breached),
       target: row.min_target === row.max_target ? String(row.min_target) : null,
+      alarms: { warnings: 0, breaches: 0, escalations: 0 },
     };
+  }
+  const alarmRows = db
+    .prepare(
+      `SELECT ${key} AS key, metric, sum(type = 'SlaWarningReached') AS warnings, sum(type = 'SlaBreached') AS breaches,
+              sum(type = 'EscalationRequired') AS escalations
+         FROM ${t('sla_alarms')} ${where.sql}${metricClause} GROUP BY key, metric`,
+    )
+    .all(filter.metric ? { ...where.params, metric: filter.metric } : where.params) as Array<Record<string, string | number>>;
+  for (const row of alarmRows) {
+    const figures = groups.get(String(row.key))?.[String(row.metric)];
+    if (figures && 'alarms' in figures) {
+      (figures as { alarms: MetricFigures['alarms'] }).alarms = {
+        warnings: Number(row.warnings),
+        breaches: Number(row.breaches),
+        escalations: Number(row.escalations),
+      };
+    }
   }
   if (!filter.metric || filter.metric === 'consultationAverage') {
     const consultations = db

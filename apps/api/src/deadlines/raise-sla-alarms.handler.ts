@@ -1,0 +1,61 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { createHash } from 'node:crypto';
+import { WrongExpectedRevision, type EventStore } from '@app/event-store';
+import { dueSlaAlarms } from '@app/ticketing';
+import { CLOCK, type Clock } from '../clock';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { PolicyCatalog } from '../policies/policy-catalog';
+import { appendToTicket, loadTicket, toTicketEvent } from '../tickets/ticket-stream';
+
+/** Append the SLA warnings, breaches and escalations a ticket is owed now, if any. */
+export class RaiseSlaAlarms extends Command<{ raised: number }> {
+  constructor(readonly ticketId: string) {
+    super();
+  }
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * Exactly once, whoever runs it: the command id is derived from the alarms themselves, and the
+ * append expects the revision that was read, so of several processes raising the same alarms
+ * one append wins and the others, reading again, find nothing owed.
+ */
+@CommandHandler(RaiseSlaAlarms)
+export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { raised: number }> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly policies: PolicyCatalog,
+  ) {}
+
+  async execute({ ticketId }: RaiseSlaAlarms): Promise<{ raised: number }> {
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const ticket = await loadTicket(this.store, ticketId);
+      if (ticket.state.status === 'none') return { raised: 0 };
+      const policy = this.policies.find(ticket.state.policyId, ticket.state.policyVersion);
+      if (!policy) return { raised: 0 };
+      const now = this.clock.now();
+      const history = ticket.recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));
+      const alarms = dueSlaAlarms(history, policy, now);
+      if (alarms.length === 0) return { raised: 0 };
+      const key = alarms.map((a) => `${a.type}:${a.data.metric}:${'threshold' in a.data ? a.data.threshold : ''}:${a.data.at}`).join('|');
+      const commandId = `sla-alarms-${createHash('sha256').update(`${ticketId}|${key}`).digest('hex').slice(0, 32)}`;
+      if (ticket.recorded.some((event) => event.metadata.commandId === commandId)) return { raised: 0 };
+      try {
+        await appendToTicket(
+          this.store,
+          { ...ticket, ticketId },
+          alarms,
+          { commandId, correlationId: commandId, causationId: commandId, actor: { name: 'deadline-follower', role: 'system' } },
+          now,
+        );
+        return { raised: alarms.length };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedRevision)) throw error;
+      }
+    }
+    return { raised: 0 };
+  }
+}
