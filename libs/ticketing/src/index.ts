@@ -9,3 +9,5 @@ export * from './upcast-ticket-event';
 export { evolve } from './evolve';
 export { decide, type Decision } from './decide';
 export * from './sla';
+export * from './assets';
+export * from './charges';

@@ -1,0 +1,22 @@
+/** The closed word lists of the asset domain. The arrays are what input validation checks against. */
+
+/** Counted free services (the IT support plan: one relocation, one rebuild, one inspection a year). */
+export const ENTITLEMENTS = ['relocation', 'rebuild', 'inspection'] as const;
+export type Entitlement = (typeof ENTITLEMENTS)[number];
+
+/** Warranty deposit records of the renovation archive: money recovered, and paid out (to subcontractors). */
+export const DEPOSIT_KINDS = ['recovery', 'payment'] as const;
+export type DepositKind = (typeof DEPOSIT_KINDS)[number];
+
+/** What a coverage period counts from: completion acceptance (first document) or the sale (fifth). */
+export const COVERAGE_STARTS = ['acceptance', 'sale'] as const;
+export type CoverageStart = (typeof COVERAGE_STARTS)[number];
+
+export const DEFAULT_ASSET_TIME_ZONE = 'Asia/Shanghai';
+
+/** The coverage that answers for a category no coverage names (the first document's "其他工程"). */
+export const OTHER_WORKS_CATEGORY = 'other';
+
+/** Upper bounds that keep a typo (years: 2000) from becoming a fact. */
+export const MAX_COVERAGE_MONTHS = 100 * 12;
+export const MAX_ENTITLEMENT_COUNT = 1000;
