@@ -82,10 +82,11 @@ export const inspected = (inspectedOn: string, at = on(inspectedOn), ticketId?: 
   data: { inspectedOn, by: 'eng-1', report: 'all fine', ...(ticketId ? { ticketId } : {}), at },
 });
 
-const catalog = parseChargePolicies(JSON.parse(readFileSync(join(process.cwd(), 'config/charge-policies.json'), 'utf8')));
-if (!catalog.ok) throw new Error(catalog.errors.join('\n'));
+const parsed = parseChargePolicies(JSON.parse(readFileSync(join(process.cwd(), 'config/charge-policies.json'), 'utf8')));
+if (!parsed.ok) throw new Error(parsed.errors.join('\n'));
+const catalog = parsed.catalog;
 
 /** A policy of the shipped config file. */
 export function shippedPolicy(id: 'retail-repair' | 'dealer-service'): ChargePolicy {
-  return findChargePolicy(catalog.catalog, id) as ChargePolicy;
+  return findChargePolicy(catalog, id) as ChargePolicy;
 }
