@@ -16,6 +16,7 @@ import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
 import { DeadlinesModule } from './deadlines/deadlines.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 
@@ -43,6 +44,7 @@ export class AppModule {
         ViewsModule,
         AuditModule,
         DeadlinesModule,
+        WebhooksModule.forRoot(config),
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -23,6 +23,13 @@ export interface AppConfig {
   readonly runProjections: boolean;
   /** Whether this process raises SLA warnings, breaches and escalations when they fall due. */
   readonly runDeadlineFollower: boolean;
+  /** Whether this process delivers webhooks. */
+  readonly runWebhooks: boolean;
+  /** Hosts webhooks may point at; undefined means any host. */
+  readonly webhookAllowedHosts: readonly string[] | undefined;
+  readonly webhookMaxAttempts: number;
+  /** First retry delay; each further one doubles (with jitter). */
+  readonly webhookRetryBaseMs: number;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -52,6 +59,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
     runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
+    runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
+    webhookAllowedHosts: text(env, 'WEBHOOK_ALLOWED_HOSTS')?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+    webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+    webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
   };
 }
 

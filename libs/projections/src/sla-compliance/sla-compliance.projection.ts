@@ -18,7 +18,7 @@ import { prepared } from '../statements';
 type HistoryEntry = { revision: number; event: TicketEvent };
 
 /** The fields the clocks read; free text (summaries, notes, reports) is left out of the stored history. */
-const CLOCK_FIELDS = ['at', 'kind', 'severity', 'zone', 'from', 'to', 'engineerId', 'tier', 'policyId', 'policyVersion', 'customerId'];
+const CLOCK_FIELDS = ['at', 'kind', 'severity', 'zone', 'from', 'to', 'engineerId', 'tier', 'policyId', 'policyVersion', 'customerId', 'metric', 'threshold', 'dueAt'];
 
 function compact(entry: HistoryEntry): HistoryEntry {
   const data: Record<string, unknown> = {};

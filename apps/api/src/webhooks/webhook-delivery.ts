@@ -1,0 +1,141 @@
+import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import type { EventStore, EventSubscription } from '@app/event-store';
+import { batches } from '@app/projections';
+import { CLOCK, type Clock } from '../clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
+import { WEBHOOK_STORE } from './webhook.tokens';
+import type { Delivery, WebhookStore } from './webhook-store';
+
+/** How long one delivery attempt may take. */
+const ATTEMPT_TIMEOUT_MS = 5000;
+/** Deliveries sent at once (each to a different ticket queue). */
+const PARALLEL = 16;
+const IDLE_LOOK_MS = 200;
+
+/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the webhook's secret. */
+export function signature(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
+}
+
+/** Exponential backoff with jitter: base * 2^(attempt-1), capped at 5 minutes, then 50-100 % of it. */
+export function retryDelayMs(baseMs: number, attempt: number): number {
+  const ceiling = Math.min(baseMs * 2 ** (attempt - 1), 300_000);
+  return Math.round(ceiling / 2 + randomInt(0, Math.max(1, Math.round(ceiling / 2))));
+}
+
+/**
+ * Webhook delivery: an outbox follower turns matching events into deliveries (checkpointed with
+ * them), and a dispatcher sends them at least once, in order per stream and webhook, retrying
+ * with backoff until a dead letter after the last attempt.
+ */
+export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Webhooks');
+  private subscription: EventSubscription | undefined;
+  private outbox: Promise<void> | undefined;
+  private dispatching: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private stopped = false;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(WEBHOOK_STORE) private readonly webhooks: WebhookStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.config.runWebhooks) return;
+    this.outbox = this.followOutbox();
+    this.dispatching = this.dispatch();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.subscription?.close();
+    await Promise.all([this.outbox, this.dispatching]);
+  }
+
+  private async followOutbox(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.subscription = this.store.subscribeToAll({ fromPosition: this.webhooks.checkpoint() });
+        for await (const batch of batches(this.subscription, 500)) {
+          const queued = this.webhooks.enqueue(batch, batch[batch.length - 1].position, randomUUID, this.clock.now());
+          if (queued > 0) this.wake?.();
+          if (this.stopped) return;
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.logger.warn(`webhook outbox: ${(error as Error).message}; retrying`);
+        await sleep(1000);
+      } finally {
+        await this.subscription?.close();
+      }
+    }
+  }
+
+  private async dispatch(): Promise<void> {
+    while (!this.stopped) {
+      let sent = 0;
+      try {
+        const due = this.webhooks.due(this.clock.now(), PARALLEL);
+        await Promise.all(due.map((delivery) => this.attempt(delivery)));
+        sent = due.length;
+      } catch (error) {
+        this.logger.warn(`webhook dispatch: ${(error as Error).message}`);
+      }
+      if (sent === 0 && !this.stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, IDLE_LOOK_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async attempt(delivery: Delivery): Promise<void> {
+    const secret = this.webhooks.secretOf(delivery.webhookId) ?? '';
+    const url = this.webhooks.get(delivery.webhookId)?.url;
+    if (!url) return;
+    const started = Date.now();
+    let outcome: { ok: boolean; statusCode: number | null; error: string | null };
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        body: delivery.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'service-ticket-engine-webhooks/1',
+          'x-webhook-id': delivery.webhookId,
+          'x-delivery-id': delivery.id,
+          'x-event-type': delivery.type,
+          'x-signature-256': signature(secret, delivery.body),
+        },
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      const ok = response.status >= 200 && response.status < 300;
+      outcome = { ok, statusCode: response.status, error: ok ? null : `answered ${response.status}` };
+    } catch (error) {
+      outcome = { ok: false, statusCode: null, error: (error as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS} ms` : (error as Error).message };
+    }
+    const attempt = delivery.attempts + 1;
+    const now = this.clock.now();
+    const dead = !outcome.ok && attempt >= this.config.webhookMaxAttempts;
+    const retryAt = new Date(Date.parse(now) + retryDelayMs(this.config.webhookRetryBaseMs, attempt)).toISOString();
+    this.webhooks.recordAttempt(delivery, { ...outcome, durationMs: Date.now() - started }, { at: now, dead, retryAt });
+    if (dead) this.logger.warn(`webhook ${delivery.webhookId}: delivery ${delivery.id} is a dead letter after ${attempt} attempts`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+
+export class RegisterWebhookDto {
+  @ApiProperty({ description: 'Where deliveries are POSTed: http or https', example: 'https://crm.internal/hooks/tickets' })
+  @IsString()
+  @Length(1, 2000)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true }, { message: 'url must be an http(s) URL' })
+  url!: string;
+
+  @ApiProperty({ description: 'Event types to deliver, or "*" for every event', example: ['SlaBreached', 'EscalationRequired'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @IsString({ each: true })
+  @Matches(/^(\*|[A-Z][A-Za-z0-9]{0,99})$/, { each: true, message: 'eventTypes are event type names (PascalCase) or "*"' })
+  eventTypes!: string[];
+
+  @ApiProperty({ description: 'Shared secret for the X-Signature-256 HMAC; never shown again', example: 'a-long-random-shared-secret' })
+  @IsString()
+  @Length(16, 256)
+  secret!: string;
+}
+
+export class DeliveriesQueryDto {
+  @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
+  @IsOptional()
+  @IsIn(['pending', 'delivered', 'dead'])
+  status?: 'pending' | 'delivered' | 'dead';
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}

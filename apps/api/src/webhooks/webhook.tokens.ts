@@ -1,0 +1,1 @@
+export const WEBHOOK_STORE = Symbol('WEBHOOK_STORE');

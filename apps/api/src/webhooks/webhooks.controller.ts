@@ -1,0 +1,84 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'node:crypto';
+import { Roles } from '../auth/roles.decorator';
+import { CLOCK, type Clock } from '../clock';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG } from '../event-store/event-store.module';
+import { problem, ProblemError } from '../http/problem';
+import { WEBHOOK_STORE } from './webhook.tokens';
+import { DeliveriesQueryDto, RegisterWebhookDto } from './webhook.dto';
+import type { WebhookStore } from './webhook-store';
+
+const webhookId = new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(problem(400, 'INVALID_WEBHOOK_ID', 'a webhook id is a UUID')) });
+
+/** Webhooks are for admins only (no @Roles: the guard lets admin through alone). */
+@ApiTags('webhooks')
+@ApiBearerAuth()
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(
+    @Inject(WEBHOOK_STORE) private readonly webhooks: WebhookStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Post()
+  @Roles()
+  @ApiOperation({ summary: 'Register a URL for the event types it wants; deliveries are signed with the secret' })
+  register(@Body() body: RegisterWebhookDto) {
+    const host = new URL(body.url).hostname.toLowerCase();
+    if (this.config.webhookAllowedHosts && !this.config.webhookAllowedHosts.includes(host)) {
+      throw new ProblemError(
+        problem(400, 'WEBHOOK_HOST_NOT_ALLOWED', `${host} is not in WEBHOOK_ALLOWED_HOSTS`, { errors: [{ field: 'url', message: 'host not allowed' }] }),
+      );
+    }
+    return this.webhooks.register({ id: randomUUID(), url: body.url, eventTypes: [...new Set(body.eventTypes)], secret: body.secret }, this.clock.now());
+  }
+
+  @Get()
+  @Roles()
+  @ApiOperation({ summary: 'The registered webhooks (secrets are never shown)' })
+  list() {
+    return { items: this.webhooks.list() };
+  }
+
+  @Post(':id/pause')
+  @HttpCode(200)
+  @Roles()
+  @ApiOperation({ summary: 'Stop sending; deliveries keep queueing and go out on resume, in order' })
+  pause(@Param('id', webhookId) id: string) {
+    return this.setStatus(id, 'paused');
+  }
+
+  @Post(':id/resume')
+  @HttpCode(200)
+  @Roles()
+  @ApiOperation({ summary: 'Send again' })
+  resume(@Param('id', webhookId) id: string) {
+    return this.setStatus(id, 'active');
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Roles()
+  @ApiOperation({ summary: 'Remove the webhook; its delivery log stays' })
+  remove(@Param('id', webhookId) id: string): void {
+    this.setStatus(id, 'deleted');
+  }
+
+  @Get(':id/deliveries')
+  @Roles()
+  @ApiOperation({ summary: 'Deliveries with every attempt and its outcome' })
+  deliveries(@Param('id', webhookId) id: string, @Query() query: DeliveriesQueryDto) {
+    if (!this.webhooks.get(id)) throw new ProblemError(problem(404, 'WEBHOOK_NOT_FOUND', `no webhook ${id}`));
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    return { webhookId: id, limit, offset, ...this.webhooks.deliveries(id, { status: query.status, limit, offset }) };
+  }
+
+  private setStatus(id: string, status: 'active' | 'paused' | 'deleted') {
+    if (!this.webhooks.setStatus(id, status, this.clock.now())) throw new ProblemError(problem(404, 'WEBHOOK_NOT_FOUND', `no webhook ${id}`));
+    return this.webhooks.get(id) ?? null;
+  }
+}
