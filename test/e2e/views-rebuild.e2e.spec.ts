@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DAY, Desk, figures, HOUR, iso, kind, MINUTE, monthStart, nowSecond, runCli, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
+import { csvWithoutQueryTime, withoutQueryTime } from '../support/views-scenario';
 
 /**
  * `rebuild <projection> --compare --json` (apps/cli) rebuilds a view from position 0 into new
@@ -40,8 +41,8 @@ async function snapshot() {
     byMonth: await compliance({ groupBy: 'month' }),
     byEngineer: await compliance({ groupBy: 'engineer' }),
     bySeverity: await compliance({ groupBy: 'severity' }),
-    rows: await rows(),
-    rowsCsv: csv.text,
+    rows: withoutQueryTime(await rows()),
+    rowsCsv: csvWithoutQueryTime(csv.text),
     satisfaction: await satisfaction(),
     satisfactionByCustomer: await satisfaction({ groupBy: 'customer' }),
   };

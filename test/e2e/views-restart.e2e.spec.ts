@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DAY, Desk, figures, HOUR, iso, kind, MINUTE, monthStart, nowSecond, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
+import { withoutQueryTime } from '../support/views-scenario';
 
 /**
  * The projections run inside the API and keep their checkpoint with their rows in one read-model
@@ -155,9 +156,9 @@ describe('views across restarts of the app', () => {
   });
 
   it('step 5: a restart with nothing new changes nothing', async () => {
-    const before = [await compliance({ groupBy: 'month' }), await rows(), await satisfaction({ groupBy: 'month' })];
+    const before = [await compliance({ groupBy: 'month' }), withoutQueryTime(await rows()), await satisfaction({ groupBy: 'month' })];
     await app.restart();
-    const after = [await compliance({ groupBy: 'month' }), await rows(), await satisfaction({ groupBy: 'month' })];
+    const after = [await compliance({ groupBy: 'month' }), withoutQueryTime(await rows()), await satisfaction({ groupBy: 'month' })];
     expect(after).toEqual(before);
   });
 });

@@ -2,11 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { WrongExpectedRevision, type EventStore } from '@app/event-store';
-import { dueSlaAlarms } from '@app/ticketing';
+import { dueSlaAlarms, EVENT_SCHEMA_VERSION } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
-import { appendToTicket, loadTicket, toTicketEvent } from '../tickets/ticket-stream';
+import { appendChained } from '../commands/stream-commands';
+import { loadTicket, ticketStream, toTicketEvent } from '../tickets/ticket-stream';
 
 /** Append the SLA warnings, breaches and escalations a ticket is owed now, if any. */
 export class RaiseSlaAlarms extends Command<{ raised: number }> {
@@ -44,10 +45,12 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
       const commandId = `sla-alarms-${createHash('sha256').update(`${ticketId}|${key}`).digest('hex').slice(0, 32)}`;
       if (ticket.recorded.some((event) => event.metadata.commandId === commandId)) return { raised: 0 };
       try {
-        await appendToTicket(
+        await appendChained(
           this.store,
-          { ...ticket, ticketId },
+          ticketStream(ticketId),
+          ticket.recorded,
           alarms,
+          (event) => EVENT_SCHEMA_VERSION[event.type],
           { commandId, correlationId: commandId, causationId: commandId, actor: { name: 'deadline-follower', role: 'system' } },
           now,
         );

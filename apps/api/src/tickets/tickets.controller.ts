@@ -23,13 +23,13 @@ import {
   RestoreServiceDto,
   ResumeTicketDto,
 } from './dto/ticket-commands.dto';
-import { ExecuteTicketCommand, type CommandResult } from './execute-ticket-command.handler';
+import { ExecuteTicketCommand } from './execute-ticket-command.handler';
 import { GetTicket, type TicketView } from './get-ticket.query';
 import { TicketIdPipe } from './ticket-id.pipe';
 
 const ticketId = new TicketIdPipe();
 
-type Answer = Omit<CommandResult, 'replayed'>;
+type Answer = { ticketId: string; revision: number; position: string };
 
 @ApiTags('tickets')
 @ApiBearerAuth()
@@ -170,9 +170,9 @@ export class TicketsController {
     reply: FastifyReply,
   ): Promise<Answer> {
     const context = commandContext(request.headers, request.principal!, route, { ticketId: id, ...body });
-    const { replayed, ...answer } = await this.commands.execute(new ExecuteTicketCommand(id, { ...command, data: { ...command.data } } as TicketCommand, context));
-    reply.header('etag', `"${answer.revision}"`);
-    if (replayed) reply.header('idempotent-replayed', 'true');
-    return answer;
+    const outcome = await this.commands.execute(new ExecuteTicketCommand(id, { ...command, data: { ...command.data } } as TicketCommand, context));
+    reply.header('etag', `"${outcome.revision}"`);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return { ticketId: outcome.id, revision: outcome.revision, position: outcome.position };
   }
 }

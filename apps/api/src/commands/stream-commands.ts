@@ -1,0 +1,143 @@
+import { chainEvents, formatPosition, readStreamOrEmpty, WrongExpectedRevision, type AppendResult, type EventStore, type RecordedEvent } from '@app/event-store';
+import { problem, ProblemError } from '../http/problem';
+import type { CommandContext } from '../tickets/command-context';
+
+/** A rule violation as the domain returns it: a stable code, a kind that picks the HTTP status. */
+export interface DomainError {
+  readonly code: string;
+  readonly kind: 'not_found' | 'conflict' | 'invalid';
+  readonly message: string;
+  readonly field?: string;
+}
+
+/** What the command runner needs to know of an aggregate: its stream, how to fold it, how it decides. */
+export interface AggregateType<State, Command, Event extends { type: string; data: object }> {
+  readonly name: string;
+  streamOf(id: string): string;
+  fold(recorded: readonly RecordedEvent[]): State;
+  decide(command: Command, state: State, now: string): { ok: true; events: Event[] } | { ok: false; error: DomainError };
+  schemaVersion(event: Event): number;
+}
+
+/** What every accepted command answers. */
+export interface CommandOutcome {
+  readonly id: string;
+  /** The revision of the stream's last event after the command: its new ETag. */
+  readonly revision: number;
+  /** The global position of that event: hand it to a view as `minPosition` to read your write. */
+  readonly position: string;
+  /** True when this answer is the stored first answer to a retried Idempotency-Key. */
+  readonly replayed: boolean;
+}
+
+/** Who and what caused the events of one command: recorded in each event's metadata. */
+export interface CommandMetadata {
+  readonly commandId: string;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly actor: { readonly name: string; readonly role: string };
+  /** SHA-256 of the request, for idempotent retries; absent for commands the engine raises itself. */
+  readonly requestHash?: string;
+}
+
+/** How many times a command is decided again after another writer changed the stream first. */
+const MAX_ATTEMPTS = 5;
+
+const STATUS = { not_found: 404, conflict: 409, invalid: 400 } as const;
+
+/** A domain rejection as an HTTP problem: the domain's kind picks the status, its code stays. */
+export function domainProblem(error: DomainError): ProblemError {
+  const extra = error.field ? { errors: [{ field: error.field, message: error.message }] } : {};
+  return new ProblemError(problem(STATUS[error.kind], error.code, error.message, extra));
+}
+
+/**
+ * Load the stream, decide, append with the expected revision. On a revision conflict, load and
+ * decide again (the new state may now refuse the command: a clean 409), a bounded number of
+ * times. A command whose id is already in the stream returns its first answer and appends nothing.
+ */
+export async function runCommand<State, Command, Event extends { type: string; data: object }>(
+  store: EventStore,
+  type: AggregateType<State, Command, Event>,
+  id: string,
+  command: Command,
+  context: CommandContext,
+  now: () => string,
+): Promise<CommandOutcome> {
+  const stream = type.streamOf(id);
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const recorded = await readStreamOrEmpty(store, stream);
+    const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
+    const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
+    if (earlier) return earlier;
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      throw revisionMismatch(context.expectedRevision, revision);
+    }
+    const at = now();
+    const decision = type.decide(command, type.fold(recorded), at);
+    if (!decision.ok) throw domainProblem(decision.error);
+    if (decision.events.length === 0) {
+      // Nothing to record (an idempotent no-op of the domain): the stream stays as it is.
+      const last = recorded[recorded.length - 1];
+      return { id, revision, position: last ? formatPosition(last.position) : '-1', replayed: true };
+    }
+    try {
+      const result = await appendChained(store, stream, recorded, decision.events, type.schemaVersion, metadataOf(context), at);
+      return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
+    } catch (error) {
+      if (!(error instanceof WrongExpectedRevision)) throw error;
+      if (context.expectedRevision !== undefined) throw revisionMismatch(context.expectedRevision, revision + 1);
+    }
+  }
+  throw new ProblemError(problem(409, 'CONCURRENCY_CONFLICT', `the ${type.name} kept changing; gave up after ${MAX_ATTEMPTS} attempts`));
+}
+
+/**
+ * Appends events after the stream as it was read: each event gets the command's metadata, the
+ * server time, its schema version and its link in the stream's hash chain, and the append expects
+ * the revision that was read (a conflict means someone wrote in between).
+ */
+export function appendChained<Event extends { type: string; data: object }>(
+  store: EventStore,
+  stream: string,
+  recorded: readonly RecordedEvent[],
+  events: readonly Event[],
+  schemaVersion: (event: Event) => number,
+  metadata: CommandMetadata,
+  recordedAt: string,
+): Promise<AppendResult> {
+  const stored = events.map((event) => ({
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: { ...metadata, recordedAt, schemaVersion: schemaVersion(event) },
+  }));
+  const last = recorded.at(-1);
+  return store.append(stream, chainEvents(stream, last, stored), { expectedRevision: last ? last.revision : 'no_stream' });
+}
+
+function metadataOf(context: CommandContext): CommandMetadata {
+  return {
+    commandId: context.commandId,
+    correlationId: context.correlationId,
+    causationId: context.commandId,
+    actor: { name: context.actor.keyId, role: context.actor.role },
+    requestHash: context.requestHash,
+  };
+}
+
+/** The stored answer of a command already applied, or a 422 when the key came with another body. */
+function firstAnswer(recorded: readonly RecordedEvent[], id: string, context: CommandContext): CommandOutcome | undefined {
+  const caused = recorded.filter((event) => event.metadata.commandId === context.commandId);
+  if (caused.length === 0) return undefined;
+  if (caused[0].metadata.requestHash !== context.requestHash) {
+    throw new ProblemError(problem(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with another request here'));
+  }
+  const last = caused[caused.length - 1];
+  return { id, revision: last.revision, position: formatPosition(last.position), replayed: true };
+}
+
+function revisionMismatch(expected: number, actual: number): ProblemError {
+  return new ProblemError(
+    problem(412, 'REVISION_MISMATCH', `If-Match expected revision ${expected}, the stream is at ${actual}`, { currentRevision: actual }),
+  );
+}
