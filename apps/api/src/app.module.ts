@@ -12,6 +12,7 @@ import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
+import { AssetsModule } from './assets/assets.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
@@ -41,6 +42,7 @@ export class AppModule {
         HealthModule,
         ProjectionsModule.forRoot(config),
         TicketsModule.forRoot(),
+        AssetsModule.forRoot(config),
         ViewsModule,
         AuditModule,
         DeadlinesModule,

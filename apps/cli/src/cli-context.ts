@@ -1,6 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, type EventStore } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection } from '@app/projections';
+import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection } from '@app/projections';
 import type { AppConfig } from '../../api/src/config/app-config';
 import { PolicyCatalog } from '../../api/src/policies/policy-catalog';
 
@@ -30,7 +30,7 @@ export class CliContext implements OnApplicationShutdown {
     if (!this.runner) {
       const store = await this.eventStore();
       this.readModels = ReadModelStore.open(this.config.readModelPath);
-      this.runner = new ProjectionRunner(store, this.readModels, [slaComplianceProjection(this.policyCatalog().catalog), satisfactionProjection], {
+      this.runner = new ProjectionRunner(store, this.readModels, [slaComplianceProjection(this.policyCatalog().catalog), satisfactionProjection, warrantyArchiveProjection], {
         logger: { log: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
       });
     }

@@ -8,3 +8,5 @@ export * from './satisfaction/satisfaction.projection';
 export * from './satisfaction/satisfaction.query';
 export * from './sla-compliance/sla-compliance.projection';
 export * from './sla-compliance/sla-compliance.query';
+export * from './warranty-archive/warranty-archive.projection';
+export * from './warranty-archive/warranty-archive.query';

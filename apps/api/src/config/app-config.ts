@@ -15,6 +15,7 @@ export interface AppConfig {
   /** Keys from API_KEYS; undefined means "generate a key file under DATA_DIR". */
   readonly apiKeys: ReadonlyArray<{ role: Role; key: string }> | undefined;
   readonly slaPoliciesFile: string;
+  readonly chargePoliciesFile: string;
   readonly sqliteSynchronous: SqliteSynchronous;
   /** Requests per second per key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
@@ -54,6 +55,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     readModelPath: absolute(text(env, 'READ_MODEL_PATH') ?? resolve(dataDir, 'views.db')),
     apiKeys: apiKeys(text(env, 'API_KEYS')),
     slaPoliciesFile: absolute(text(env, 'SLA_POLICIES_FILE') ?? 'config/sla-policies.json'),
+    chargePoliciesFile: absolute(text(env, 'CHARGE_POLICIES_FILE') ?? 'config/charge-policies.json'),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL', 'EXTRA', 'OFF'] as const, 'FULL', true),
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),

@@ -1,6 +1,6 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection } from '@app/projections';
+import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection } from '@app/projections';
 import type { AppConfig } from '../config/app-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
@@ -43,7 +43,7 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, READ_MODELS, PolicyCatalog],
           useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog) => {
             const logger = new Logger('Projections');
-            return new ProjectionRunner(store, readModels, [slaComplianceProjection(policies.catalog), satisfactionProjection], {
+            return new ProjectionRunner(store, readModels, [slaComplianceProjection(policies.catalog), satisfactionProjection, warrantyArchiveProjection], {
               logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
             });
           },

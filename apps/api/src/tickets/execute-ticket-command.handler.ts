@@ -1,7 +1,9 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import type { EventStore } from '@app/event-store';
-import { decide, EVENT_SCHEMA_VERSION, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
+import { readStreamOrEmpty, type EventStore } from '@app/event-store';
+import { decide, EVENT_SCHEMA_VERSION, isAssetTicketKind, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
+import { ASSETS } from '../assets/asset-stream';
+import { problem, ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../clock';
 import { runCommand, type AggregateType, type CommandOutcome } from '../commands/stream-commands';
 import { EVENT_STORE } from '../event-store/event-store.module';
@@ -34,7 +36,39 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  execute({ ticketId, command, context }: ExecuteTicketCommand): Promise<CommandOutcome> {
+  async execute({ ticketId, command, context }: ExecuteTicketCommand): Promise<CommandOutcome> {
+    if (command.type === 'ReportTicket' && command.data.assetId) {
+      // One business time for the asset's records and the report.
+      const at = command.data.at ?? this.clock.now();
+      command = { ...command, data: { ...command.data, at } };
+      if ((await readStreamOrEmpty(this.store, ticketStream(ticketId))).length === 0) await this.recordOnAsset(ticketId, command, context);
+    }
     return runCommand(this.store, TICKETS, ticketId, command, context, () => this.clock.now());
+  }
+
+  /**
+   * A ticket against an asset: a relocation, rebuild or inspection uses one unit of the asset's
+   * entitlement (refused when none is left: the ticket is then not reported), and a ticket with
+   * a category is recorded as a repair, in or out of warranty at its report time. Both are
+   * idempotent per ticket, so a retried report never uses an entitlement twice.
+   */
+  private async recordOnAsset(ticketId: string, report: ReportTicket, context: CommandContext): Promise<void> {
+    const { assetId, kind, category, at } = report.data;
+    const steps: AssetCommand[] = [];
+    if (isAssetTicketKind(kind)) steps.push({ type: 'ConsumeEntitlement', data: { entitlement: kind, ticketId, at } });
+    // The repair is recorded now; its place in the warranty is decided by the ticket's report time.
+    if (category) steps.push({ type: 'RecordRepair', data: { ticketId, category, reportedAt: at! } });
+    for (const [i, step] of steps.entries()) {
+      const stepContext = { ...context, commandId: `${context.commandId}:asset:${i}`, expectedRevision: undefined };
+      try {
+        await runCommand(this.store, ASSETS, assetId!, step, stepContext, () => this.clock.now());
+      } catch (error) {
+        const code = (error as ProblemError).problem?.code;
+        if (code === 'ASSET_NOT_FOUND') {
+          throw new ProblemError(problem(400, 'UNKNOWN_ASSET', `no asset ${assetId}`, { errors: [{ field: 'assetId', message: 'is not a registered asset' }] }));
+        }
+        throw error;
+      }
+    }
   }
 }

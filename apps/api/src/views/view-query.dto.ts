@@ -95,3 +95,49 @@ export class ComplianceTicketsQueryDto extends ViewQueryDto {
   @Max(1_000_000_000)
   offset?: number;
 }
+
+export class WarrantyArchiveQueryDto {
+  @ApiPropertyOptional({ description: "A command's `position`: wait (up to 5 s) until the view has applied it", example: '42' })
+  @IsOptional()
+  @Matches(/^\d{1,20}(\/\d{1,20})?$/, { message: 'minPosition must be a position as commands return it' })
+  minPosition?: string;
+}
+
+export class WarrantyArchiveListQueryDto extends WarrantyArchiveQueryDto {
+  @ApiPropertyOptional({ example: 'customer-042' })
+  @IsOptional()
+  @IsString()
+  @Matches(ID)
+  customerId?: string;
+
+  @ApiPropertyOptional({ description: 'Assets with a coverage ending before this date', example: '2027-07-01' })
+  @IsOptional()
+  @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'coverageEndsBefore must be a date, as in 2027-07-01' })
+  coverageEndsBefore?: string;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Only assets whose yearly inspection is (or is not) overdue' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  inspectionOverdue?: 'true' | 'false';
+
+  @ApiPropertyOptional({ enum: ['json', 'csv'], default: 'json' })
+  @IsOptional()
+  @IsIn(['json', 'csv'])
+  format?: 'json' | 'csv';
+
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+}

@@ -1,7 +1,7 @@
-import { Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { queryClockRows, queryCompliance, querySatisfaction, type ReadModelStore, type ViewFilter } from '@app/projections';
+import { listWarrantyArchives, queryClockRows, queryCompliance, querySatisfaction, queryWarrantyArchive, type ReadModelStore, type ViewFilter } from '@app/projections';
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, type Clock } from '../clock';
 import { problem, ProblemError } from '../http/problem';
@@ -9,7 +9,7 @@ import { PolicyCatalog } from '../policies/policy-catalog';
 import { READ_MODELS } from '../projections/projections.module';
 import { toCsv } from './csv';
 import { instant, waitForView } from './view-freshness';
-import { ComplianceQueryDto, ComplianceTicketsQueryDto, ViewQueryDto } from './view-query.dto';
+import { ComplianceQueryDto, ComplianceTicketsQueryDto, ViewQueryDto, WarrantyArchiveListQueryDto, WarrantyArchiveQueryDto } from './view-query.dto';
 
 /** The analyst views of DESIGN section 8. Times in answers are UTC; periods group by UTC days. */
 @ApiTags('views')
@@ -72,6 +72,37 @@ export class ViewsController {
       return this.csv(reply, 'satisfaction', ['key', 'kind', 'rated', 'satisfied', 'rate', 'target', 'met'], rows);
     }
     return view;
+  }
+
+  @Get('warranty-archive')
+  @Roles('analyst', 'auditor')
+  @ApiOperation({ summary: 'Archive summaries of the assets: filter by customer, coverage ending before a date, inspection overdue; CSV' })
+  async warrantyArchives(@Query() query: WarrantyArchiveListQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
+    await waitForView(this.readModels, 'warranty-archive', query.minPosition);
+    const limit = query.limit ?? 50;
+    const offset = query.offset ?? 0;
+    const filter = {
+      customerId: query.customerId,
+      coverageEndsBefore: query.coverageEndsBefore,
+      inspectionOverdue: query.inspectionOverdue === undefined ? undefined : query.inspectionOverdue === 'true',
+    };
+    const page = listWarrantyArchives(this.readModels.db, this.tables('warranty-archive'), filter, { limit, offset }, this.clock.now());
+    if (query.format === 'csv') {
+      const header = ['assetId', 'customerId', 'name', 'kind', 'earliestCoverageEnd', 'latestCoverageEnd', 'activeCoverages', 'inspectionOverdue', 'nextInspectionDue'] as const;
+      return this.csv(reply, 'warranty-archive', header, page.items.map((item) => header.map((column) => item[column])));
+    }
+    return { total: page.total, limit, offset, items: page.items };
+  }
+
+  @Get('warranty-archive/:assetId')
+  @Roles('analyst', 'auditor')
+  @ApiOperation({ summary: "One asset's warranty archive: coverages with start, end and active, repairs in and out of warranty with charges, entitlements, inspections, revisits, deposits, contract, contacts, subcontractors, service records" })
+  async warrantyArchive(@Param('assetId') assetId: string, @Query() query: WarrantyArchiveQueryDto) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/.test(assetId)) throw new ProblemError(problem(400, 'INVALID_ASSET_ID', 'an asset id holds letters, digits and ._:- only'));
+    await waitForView(this.readModels, 'warranty-archive', query.minPosition);
+    const archive = queryWarrantyArchive(this.readModels.db, this.tables('warranty-archive'), assetId, this.clock.now());
+    if (!archive) throw new ProblemError(problem(404, 'ASSET_NOT_FOUND', `no asset ${assetId} in the warranty archive`));
+    return archive;
   }
 
   private filter(query: ViewQueryDto): ViewFilter {

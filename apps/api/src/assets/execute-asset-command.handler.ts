@@ -1,0 +1,52 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, type IQueryHandler } from '@nestjs/cqrs';
+import { readStreamOrEmpty, type EventStore } from '@app/event-store';
+import type { Asset, AssetCommand } from '@app/ticketing';
+import { CLOCK, type Clock } from '../clock';
+import { runCommand, type CommandOutcome } from '../commands/stream-commands';
+import { EVENT_STORE } from '../event-store/event-store.module';
+import { problem, ProblemError } from '../http/problem';
+import type { CommandContext } from '../tickets/command-context';
+import { ASSETS, assetStream, foldAsset } from './asset-stream';
+
+export class ExecuteAssetCommand extends Command<CommandOutcome> {
+  constructor(
+    readonly assetId: string,
+    readonly command: AssetCommand,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(ExecuteAssetCommand)
+export class ExecuteAssetCommandHandler implements ICommandHandler<ExecuteAssetCommand, CommandOutcome> {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  execute({ assetId, command, context }: ExecuteAssetCommand): Promise<CommandOutcome> {
+    return runCommand(this.store, ASSETS, assetId, command, context, () => this.clock.now());
+  }
+}
+
+export type AssetView = Asset & { readonly revision: number };
+
+export class GetAsset extends Query<AssetView> {
+  constructor(readonly assetId: string) {
+    super();
+  }
+}
+
+@QueryHandler(GetAsset)
+export class GetAssetHandler implements IQueryHandler<GetAsset, AssetView> {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async execute({ assetId }: GetAsset): Promise<AssetView> {
+    const recorded = await readStreamOrEmpty(this.store, assetStream(assetId));
+    const state = foldAsset(recorded);
+    if (state.status === 'none') throw new ProblemError(problem(404, 'ASSET_NOT_FOUND', `asset ${assetId} does not exist`));
+    return { ...state, revision: recorded[recorded.length - 1].revision };
+  }
+}
