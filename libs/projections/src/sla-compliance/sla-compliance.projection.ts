@@ -3,7 +3,6 @@ import type { RecordedEvent } from '@app/event-store';
 import {
   consultationHandlingMs,
   evaluateClocks,
-  dueSlaAlarms,
   findPolicy,
   nextSlaAlarmAt,
   parseIsoDuration,
@@ -210,8 +209,7 @@ function writeAlarms(
  * else the next moment one will be. No row while nothing can become due without a new event.
  */
 function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policy: SlaPolicy, last: string): void {
-  const owed = dueSlaAlarms(history, policy, last);
-  const next = owed.length > 0 ? owed[0].data.at : nextSlaAlarmAt(history, policy, last);
+  const next = nextSlaAlarmAt(history, policy, last);
   if (next === undefined) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
   else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
 }

@@ -13,6 +13,7 @@ export type SlaAlarm = SlaWarningReached | SlaBreached | EscalationRequired;
  * re-targeting taken into account exactly as for the real due time.
  */
 export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
+  if (fraction === 1) return policy;
   const scale = (duration: string | undefined) => {
     const ms = parseIsoDuration(duration);
     return ms === undefined ? undefined : `PT${(Math.max(1, Math.round(ms * fraction)) / 1000).toFixed(3)}S`;
@@ -31,6 +32,37 @@ export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
   return { ...policy, targets: targets as SlaPolicy['targets'] };
 }
 
+/** One alarm a clock can owe: a warning threshold (fraction < 1) or the breach (fraction 1). */
+interface Candidate {
+  readonly metric: string;
+  readonly fraction: number;
+  /** The clock under the policy scaled by `fraction`: its due time is the alarm's moment. */
+  readonly scaled: SlaClock;
+  /** The clock under the real policy, for the due time an alarm reports. */
+  readonly real: SlaClock;
+}
+
+/** Every alarm not raised yet, with the clock that times it: one clock evaluation per fraction. */
+function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Candidate[] {
+  const raised = new Set<string>();
+  for (const { event } of history) {
+    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
+    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
+  }
+  const real = evaluateClocks(history, policy, now);
+  if (real.length === 0) return [];
+  const found: Candidate[] = [];
+  for (const fraction of [...policy.warningThresholds, 1]) {
+    const clocks = fraction === 1 ? real : evaluateClocks(history, scaledPolicy(policy, fraction), now);
+    for (const scaled of clocks) {
+      if (raised.has(`${scaled.metric}:${fraction}`)) continue;
+      const clock = real.find((c) => c.metric === scaled.metric);
+      if (clock) found.push({ metric: scaled.metric, fraction, scaled, real: clock });
+    }
+  }
+  return found;
+}
+
 /**
  * The engine-raised events a ticket is owed at `now` and does not have yet: each warning
  * threshold crossed and each breach, dated at the moment it happened (business time, so a
@@ -39,25 +71,20 @@ export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
  * metric, for the ticket's life. Pure: the deadline follower appends what this returns.
  */
 export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaAlarm[] {
-  const raised = new Set<string>();
-  for (const { event } of history) {
-    if (event.type === 'SlaWarningReached') raised.add(`warning:${event.data.metric}:${event.data.threshold}`);
-    if (event.type === 'SlaBreached') raised.add(`breach:${event.data.metric}`);
-    if (event.type === 'EscalationRequired') raised.add(`escalation:${event.data.metric}`);
-  }
+  const escalated = new Set(history.flatMap(({ event }) => (event.type === 'EscalationRequired' ? [event.data.metric] : [])));
   const alarms: SlaAlarm[] = [];
-  for (const clock of evaluateClocks(history, policy, now)) {
-    for (const threshold of policy.warningThresholds) {
-      if (raised.has(`warning:${clock.metric}:${threshold}`)) continue;
-      const crossing = crossedAt(history, scaledPolicy(policy, threshold), clock.metric, now);
-      if (crossing) alarms.push({ type: 'SlaWarningReached', data: { metric: clock.metric, threshold, dueAt: clock.dueAt, policyVersion: policy.version, at: crossing } });
+  // A crossing is what the clock scaled to that fraction calls a breach: for an open clock, now is
+  // past its due time; for a stopped one, it ran longer than the fraction of its target.
+  for (const { metric, fraction, scaled, real } of candidates(history, policy, now)) {
+    if (scaled.state !== 'breached') continue;
+    if (fraction < 1) {
+      alarms.push({ type: 'SlaWarningReached', data: { metric, threshold: fraction, dueAt: real.dueAt, policyVersion: policy.version, at: scaled.dueAt } });
+      continue;
     }
-    if (clock.state === 'breached' && !raised.has(`breach:${clock.metric}`)) {
-      alarms.push({ type: 'SlaBreached', data: { metric: clock.metric, dueAt: clock.dueAt, policyVersion: policy.version, at: clock.dueAt } });
-      for (const rule of policy.escalations ?? []) {
-        if (rule.metric === clock.metric && !raised.has(`escalation:${clock.metric}`)) {
-          alarms.push({ type: 'EscalationRequired', data: { metric: clock.metric, reason: rule.reason, at: clock.dueAt } });
-        }
+    alarms.push({ type: 'SlaBreached', data: { metric, dueAt: real.dueAt, policyVersion: policy.version, at: real.dueAt } });
+    for (const rule of policy.escalations ?? []) {
+      if (rule.metric === metric && !escalated.has(metric)) {
+        alarms.push({ type: 'EscalationRequired', data: { metric, reason: rule.reason, at: real.dueAt } });
       }
     }
   }
@@ -67,39 +94,16 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
 }
 
 /**
- * The next instant after `now` at which `dueSlaAlarms` will have something new: the earliest
- * uncrossed threshold or due time of a running clock. Undefined while nothing is pending (all
- * clocks stopped, paused or already alarmed): a later event changes that, not the passing of time.
+ * The first moment at which the ticket owes an alarm: one already owed at `now` (its own time,
+ * in the past), else the earliest threshold or due time a running clock will reach. Undefined
+ * while nothing is pending (clocks stopped, paused or alarmed): only a new event changes that.
  */
 export function nextSlaAlarmAt(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): IsoInstant | undefined {
-  const alarmed = new Set(dueSlaAlarms(history, policy, now).map((a) => `${a.type}:${a.data.metric}:${'threshold' in a.data ? a.data.threshold : ''}`));
-  const raised = new Set<string>();
-  for (const { event } of history) {
-    if (event.type === 'SlaWarningReached') raised.add(`SlaWarningReached:${event.data.metric}:${event.data.threshold}`);
-    if (event.type === 'SlaBreached') raised.add(`SlaBreached:${event.data.metric}:`);
-  }
   let next: IsoInstant | undefined;
-  const consider = (at: IsoInstant) => {
-    if (at > now && (next === undefined || at < next)) next = at;
-  };
-  for (const clock of evaluateClocks(history, policy, now).filter(runningNow)) {
-    for (const threshold of policy.warningThresholds) {
-      const key = `SlaWarningReached:${clock.metric}:${threshold}`;
-      if (raised.has(key) || alarmed.has(key)) continue;
-      const scaled = evaluateClocks(history, scaledPolicy(policy, threshold), now).find((c) => c.metric === clock.metric);
-      if (scaled) consider(scaled.dueAt);
-    }
-    if (!raised.has(`SlaBreached:${clock.metric}:`)) consider(clock.dueAt);
+  for (const { scaled } of candidates(history, policy, now)) {
+    const owed = scaled.state === 'breached';
+    const ahead = scaled.stoppedAt === null && scaled.state !== 'paused';
+    if ((owed || ahead) && (next === undefined || scaled.dueAt < next)) next = scaled.dueAt;
   }
   return next;
-}
-
-function runningNow(clock: SlaClock): boolean {
-  return clock.stoppedAt === null && clock.state !== 'paused';
-}
-
-/** When the clock of `metric` used the (scaled) target, if it has by `now`; its real state decides nothing here. */
-function crossedAt(history: ReadonlyArray<HistoryEntry>, scaled: SlaPolicy, metric: string, now: IsoInstant): IsoInstant | undefined {
-  const clock = evaluateClocks(history, scaled, now).find((c) => c.metric === metric);
-  return clock?.state === 'breached' ? clock.dueAt : undefined;
 }
