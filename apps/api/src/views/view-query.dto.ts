@@ -1,6 +1,6 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { PagingQueryDto } from '../http/paging.dto';
+import { IsIn, IsISO8601, IsOptional, IsString, Matches } from 'class-validator';
 import { GROUP_BYS, METRIC_IDS, OUTCOMES, type GroupBy, type Outcome } from '@app/projections';
 import { SEVERITIES } from '@app/ticketing';
 
@@ -68,7 +68,7 @@ export class ComplianceQueryDto extends ViewQueryDto {
   metric?: string;
 }
 
-export class ComplianceTicketsQueryDto extends ViewQueryDto {
+export class ComplianceTicketsQueryDto extends IntersectionType(ViewQueryDto, PagingQueryDto) {
   @ApiPropertyOptional({ enum: METRIC_IDS.filter((m) => m !== 'consultationAverage') })
   @IsOptional()
   @IsIn(METRIC_IDS.filter((m) => m !== 'consultationAverage') as unknown as string[])
@@ -79,21 +79,6 @@ export class ComplianceTicketsQueryDto extends ViewQueryDto {
   @IsIn(OUTCOMES as unknown as string[])
   outcome?: Outcome;
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset?: number;
 }
 
 export class WarrantyArchiveQueryDto {
@@ -103,7 +88,7 @@ export class WarrantyArchiveQueryDto {
   minPosition?: string;
 }
 
-export class WarrantyArchiveListQueryDto extends WarrantyArchiveQueryDto {
+export class WarrantyArchiveListQueryDto extends IntersectionType(WarrantyArchiveQueryDto, PagingQueryDto) {
   @ApiPropertyOptional({ example: 'customer-042' })
   @IsOptional()
   @IsString()
@@ -125,19 +110,4 @@ export class WarrantyArchiveListQueryDto extends WarrantyArchiveQueryDto {
   @IsIn(['json', 'csv'])
   format?: 'json' | 'csv';
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
-  offset?: number;
 }

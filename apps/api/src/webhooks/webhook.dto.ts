@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUrl, Length, Matches, Max, Min } from 'class-validator';
+import { PagingQueryDto } from '../http/paging.dto';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 
 export class RegisterWebhookDto {
   @ApiProperty({ description: 'Where deliveries are POSTed: http or https', example: 'https://crm.internal/hooks/tickets' })
@@ -23,24 +23,10 @@ export class RegisterWebhookDto {
   secret!: string;
 }
 
-export class DeliveriesQueryDto {
+export class DeliveriesQueryDto extends PagingQueryDto {
   @ApiPropertyOptional({ enum: ['pending', 'delivered', 'dead'] })
   @IsOptional()
   @IsIn(['pending', 'delivered', 'dead'])
   status?: 'pending' | 'delivered' | 'dead';
 
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 500 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0, minimum: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
