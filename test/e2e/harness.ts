@@ -223,3 +223,23 @@ export function expectOk<T extends { status: number; text: string }>(answer: T, 
   if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${answer.text}`);
   return answer;
 }
+
+/**
+ * Registers an asset that tickets can be reported against: accepted on 2026-01-01, five years of
+ * `network` and `other` coverage, one relocation, one rebuild and one inspection a year.
+ */
+export async function registerAsset(service: { post(path: string, body?: unknown): Promise<{ status: number; text: string }> }, assetId: string): Promise<void> {
+  expectOk(
+    await service.post('/v1/assets', {
+      assetId,
+      customerId: 'customer-1',
+      name: 'HQ network',
+      kind: 'it-system',
+      acceptedAt: '2026-01-01',
+      coverages: [{ category: 'network', years: 5 }, { category: 'other', years: 5 }],
+      entitlements: { relocation: 1, rebuild: 1, inspectionsPerYear: 1 },
+      at: '2026-01-01T09:00:00Z',
+    }),
+    201,
+  );
+}

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, HttpAnswer } from '../support/http-client';
-import { bodies, expectOk, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
+import { bodies, expectOk, registerAsset, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
  * The lifecycles of DESIGN section 5, driven over HTTP against the real application: every answer,
@@ -154,6 +154,7 @@ describe('a fault from report to close', () => {
 
   it('keeps a ticket id the client chose', async () => {
     const ticketId = '6f1b4c1f-1a01-4a55-9a55-0b3c3a8e8f2a';
+    await registerAsset(service, 'asset-hq-network');
     const answer = expectOk(await service.post('/v1/tickets', reportBody({ ticketId, assetId: 'asset-hq-network', category: 'network' })), 201);
     expect(answer.body.ticketId).toBe(ticketId);
     expect(answer.headers.get('location')).toBe(`/v1/tickets/${ticketId}`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Client, HttpAnswer } from '../support/http-client';
-import { bodies, countAllEvents, expectOk, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
+import { bodies, countAllEvents, expectOk, registerAsset, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
  * Bad input never reaches the store: each request below is refused with a problem+json answer
@@ -94,6 +94,7 @@ describe('400 VALIDATION_FAILED with field errors', () => {
     ).body.ticketId;
     expect((await service.get(`/v1/tickets/${id}`)).body).toMatchObject({ summary: 's'.repeat(2000), customerId: 'c'.repeat(100), channel: 'fax', zone: 'suburban' });
     for (const channel of ['phone', 'fax', 'web', 'email', 'onsite']) expectOk(await service.post('/v1/tickets', reportBody({ channel })), 201);
+    await registerAsset(service, 'asset-hq-network');
     for (const kind of ['relocation', 'rebuild', 'inspection']) expectOk(await service.post('/v1/tickets', reportBody({ kind, assetId: 'asset-hq-network' })), 201);
   });
 
