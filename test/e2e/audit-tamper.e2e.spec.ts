@@ -33,7 +33,7 @@ async function distPresent(timeoutMs = 60_000): Promise<void> {
 }
 
 /** Starts the built app on the data directory, as the e2e harness does, and waits until it is ready. */
-async function launch(): Promise<void> {
+async function launch(attempts = 3): Promise<void> {
   await distPresent();
   const child = startAppProcess(
     {
@@ -49,7 +49,15 @@ async function launch(): Promise<void> {
     throw new Error(`the app exited during start-up (${JSON.stringify(exit)})\n${child.output()}`);
   });
   failed.catch(() => undefined);
-  await Promise.race([waitFor(`${child.baseUrl}/health/ready`), failed]);
+  try {
+    await Promise.race([waitFor(`${child.baseUrl}/health/ready`), failed]);
+  } catch (error) {
+    child.child.kill('SIGKILL');
+    // A `nest build` in another shell empties and rewrites dist/: start again once it is back.
+    if (attempts <= 1) throw error;
+    await new Promise((done) => setTimeout(done, 2_000));
+    return launch(attempts - 1);
+  }
   running = child;
 }
 
