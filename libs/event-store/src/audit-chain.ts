@@ -72,6 +72,14 @@ export class ChainVerifier {
     return this.streams.size;
   }
 
+  /** An event that could not even be read: the stream is broken there, and the next events are not blamed for it. */
+  unreadable(stream: string, revision: number, reason: string): void {
+    this.checkedEvents += 1;
+    const previous = this.streams.get(stream);
+    if (!previous?.broken) this.broken.push({ stream, revision, reason });
+    this.streams.set(stream, { revision: Math.max(revision, previous?.revision ?? -1), hash: '', broken: true });
+  }
+
   check(event: RecordedEvent): void {
     this.checkedEvents += 1;
     const previous = this.streams.get(event.stream) ?? { revision: -1, hash: genesisHash(event.stream), broken: false };

@@ -1,3 +1,5 @@
+import type { Position } from './position';
+
 /**
  * The event store's typed errors. Adapters translate every vendor error into one of these at
  * the port, so nothing above the port ever sees a SQLite or gRPC error.
@@ -42,5 +44,18 @@ export class EventStoreUnavailable extends EventStoreError {
   readonly code = 'EVENT_STORE_UNAVAILABLE';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+  }
+}
+
+/** A stored event that cannot be read back (its data or metadata is not JSON): the file was damaged or edited. */
+export class CorruptStoredEvent extends EventStoreError {
+  readonly code = 'CORRUPT_STORED_EVENT';
+  constructor(
+    readonly stream: string,
+    readonly revision: number,
+    readonly position: Position,
+    detail: string,
+  ) {
+    super(`${stream} revision ${revision} cannot be read: ${detail}`);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ChainVerifier, formatPosition, readStreamOrEmpty, type ChainBreak, type EventStore, type RecordedEvent } from '@app/event-store';
+import { ChainVerifier, CorruptStoredEvent, formatPosition, readStreamOrEmpty, StreamNotFound, type ChainBreak, type EventStore, type Position, type RecordedEvent } from '@app/event-store';
 import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState } from '@app/ticketing';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
@@ -14,7 +14,10 @@ export interface HistoryEvent {
   readonly type: string;
   readonly data: Record<string, unknown>;
   readonly metadata: Record<string, unknown>;
+  /** When the server recorded the command: the time inside the hashed metadata. */
   readonly recordedAt: string;
+  /** When the store wrote the row: the store's own clock, outside the hash chain. */
+  readonly storedAt: string;
   readonly hash: string | null;
 }
 
@@ -42,7 +45,10 @@ export class GetStreamHistoryHandler implements IQueryHandler<GetStreamHistory, 
 
   async execute({ stream, fromRevision, limit }: GetStreamHistory): Promise<HistoryPage> {
     const events = await readStreamOrEmpty(this.store, stream, { fromRevision, maxCount: limit + 1 });
-    if (events.length === 0 && fromRevision === 0) throw new ProblemError(problem(404, 'NOT_FOUND', `${stream} has no events`));
+    if (events.length === 0 && (fromRevision === 0 || (await readStreamOrEmpty(this.store, stream, { maxCount: 1 })).length === 0)) {
+      const [kind, ...id] = stream.split('-');
+      throw new ProblemError(problem(404, `${kind.toUpperCase()}_NOT_FOUND`, `${kind} ${id.join('-')} does not exist`));
+    }
     const page = events.slice(0, limit);
     return { stream, events: page.map(toHistoryEvent), nextRevision: events.length > limit ? events[limit].revision : null };
   }
@@ -56,7 +62,8 @@ export function toHistoryEvent(event: RecordedEvent): HistoryEvent {
     type: event.type,
     data: event.data,
     metadata: event.metadata,
-    recordedAt: event.recordedAt,
+    recordedAt: typeof event.metadata.recordedAt === 'string' ? event.metadata.recordedAt : event.recordedAt,
+    storedAt: event.recordedAt,
     hash: typeof event.metadata.hash === 'string' ? event.metadata.hash : null,
   };
 }
@@ -145,14 +152,26 @@ export class VerifyChainsHandler implements IQueryHandler<VerifyChains, Verifica
 
 export async function verifyStore(store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<Verification> {
   const verifier = new ChainVerifier();
-  const events = stream ? store.readStream(stream) : store.readAll();
-  try {
-    for await (const event of events) {
-      verifier.check(event);
-      if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
+  // An event that cannot be read back is reported, and the walk resumes just after it.
+  let resume: { position?: Position; revision?: number } = {};
+  for (;;) {
+    const events = stream ? store.readStream(stream, { fromRevision: resume.revision ?? 0 }) : store.readAll({ fromPosition: resume.position });
+    try {
+      for await (const event of events) {
+        verifier.check(event);
+        if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
+      }
+      break;
+    } catch (error) {
+      if (error instanceof StreamNotFound && stream) {
+        throw new ProblemError(problem(404, 'STREAM_NOT_FOUND', `there is no stream ${stream}`));
+      }
+      if (!(error instanceof CorruptStoredEvent)) throw error;
+      verifier.unreadable(error.stream, error.revision, 'the stored event is not valid JSON');
+      resume = stream
+        ? { revision: error.revision + 1 }
+        : { position: { commit: error.position.commit + 1n, prepare: error.position.prepare + 1n } };
     }
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'STREAM_NOT_FOUND') throw error;
   }
   return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
 }

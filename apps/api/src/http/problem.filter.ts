@@ -53,6 +53,9 @@ function fromStoreError(error: EventStoreError): { body: Problem; headers: Recor
       return { body: problem(409, 'CONCURRENCY_CONFLICT', 'the ticket changed while the command was decided; try again'), headers: {} };
     case 'STREAM_NOT_FOUND':
       return { body: problem(404, 'NOT_FOUND', error.message), headers: {} };
+    case 'CORRUPT_STORED_EVENT':
+      // Damaged stored data is the server's problem, and GET /v1/audit/verify names the event.
+      return { body: problem(500, 'STORED_EVENT_UNREADABLE', error.message), headers: {} };
     default:
       return { body: problem(400, error.code, error.message), headers: {} };
   }

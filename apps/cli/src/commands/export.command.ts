@@ -3,7 +3,7 @@ import { toHistoryEvent } from '../../../api/src/audit/audit.queries';
 import { CliContext } from '../cli-context';
 
 /** Every event in position order as JSON Lines, with stream and hash, for archiving; bounded by recording time. */
-@Command({ name: 'export', description: 'write the log as JSON Lines (stdout), --from/--to by recording time' })
+@Command({ name: 'export', description: 'write the log as JSON Lines (stdout), --from/--to by recording time (the hashed one)' })
 export class ExportCommand extends CommandRunner {
   constructor(private readonly context: CliContext) {
     super();
@@ -17,10 +17,11 @@ export class ExportCommand extends CommandRunner {
     for await (const event of (await this.context.eventStore()).readAll()) {
       seen += 1;
       if (seen % 100_000 === 0) process.stderr.write(`… ${seen} events read, ${written} written\n`);
-      const recorded = Date.parse(event.recordedAt);
+      const line = toHistoryEvent(event);
+      // The recording time inside the hashed metadata, so an edited row cannot slip out of a period.
+      const recorded = Date.parse(line.recordedAt);
       if (recorded < from || recorded >= to) continue;
-      const line = `${JSON.stringify({ stream: event.stream, ...toHistoryEvent(event) })}\n`;
-      if (!process.stdout.write(line)) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      if (!process.stdout.write(`${JSON.stringify({ stream: event.stream, ...line })}\n`)) await new Promise((resolve) => process.stdout.once('drain', resolve));
       written += 1;
     }
     process.stderr.write(`exported ${written} of ${seen} events\n`);

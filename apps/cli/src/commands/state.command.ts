@@ -14,7 +14,7 @@ export class StateCommand extends CommandRunner {
   async run([ticketId]: string[], options: { asOf?: string; revision?: number; json?: boolean }): Promise<void> {
     if ((options.asOf === undefined) === (options.revision === undefined)) throw new Error('give exactly one of --as-of and --revision');
     const point = options.revision !== undefined ? { revision: options.revision } : { asOf: new Date(options.asOf!).toISOString() };
-    const state = await new GetTicketAsOfHandler(await this.context.eventStore(), this.context.policyCatalog()).execute(new GetTicketAsOf(ticketId, point));
+    const state = await new GetTicketAsOfHandler(await this.context.eventStore(), this.context.policyCatalog()).execute(new GetTicketAsOf(ticketId.toLowerCase(), point));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(state)}\n`);
       return;
@@ -28,7 +28,10 @@ export class StateCommand extends CommandRunner {
 
   @Option({ flags: '--as-of <time>', description: 'ISO 8601 date-time with a zone' })
   parseAsOf(value: string): string {
-    if (Number.isNaN(Date.parse(value))) throw new Error(`--as-of ${value} is not a time`);
+    // A time without a zone would be read in this machine's zone: refused, as the API refuses it.
+    if (!/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(value) || Number.isNaN(Date.parse(value))) {
+      throw new Error(`--as-of ${value} must be a date-time with a zone, as in 2026-11-25T10:00:00Z`);
+    }
     return value;
   }
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { matchesFilter, prepareAppend, checkStreamName, type SerializedEvent } from '../append-validation';
 import {
+  CorruptStoredEvent,
   DuplicateEventId,
   EventStoreError,
   EventStoreUnavailable,
@@ -329,14 +330,22 @@ function toSequence(position: Position): number {
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
+  let data: Record<string, unknown>;
+  let metadata: Record<string, unknown>;
+  try {
+    data = JSON.parse(row.data);
+    metadata = JSON.parse(row.metadata);
+  } catch (error) {
+    throw new CorruptStoredEvent(row.stream, row.revision, positionOf(row.position), (error as Error).message);
+  }
   return {
     id: row.event_id,
     stream: row.stream,
     revision: row.revision,
     position: positionOf(row.position),
     type: row.type,
-    data: JSON.parse(row.data),
-    metadata: JSON.parse(row.metadata),
+    data,
+    metadata,
     recordedAt: row.recorded_at,
   };
 }
