@@ -6,11 +6,10 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
-import { median, printTable, samplePayload, tempDir, type BenchRow } from './bench-support';
+import { median, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 
 interface Shape {
   readonly label: string;
@@ -102,15 +101,4 @@ export async function storeBenchmark(): Promise<BenchRow[]> {
   return rows;
 }
 
-if (require.main === module) {
-  storeBenchmark()
-    .then((rows) => {
-      printTable(rows);
-      const jsonAt = process.argv.indexOf('--json');
-      if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(rows, null, 2));
-    })
-    .catch((error: unknown) => {
-      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
-      process.exit(1);
-    });
-}
+if (require.main === module) runStandalone('store benchmark', () => storeBenchmark());

@@ -1,0 +1,100 @@
+/**
+ * Profiling aid for the benchmarks whose targets fail: runs one workload over the generated store
+ * under the V8 CPU profiler and prints the functions with the most self time.
+ *
+ *   node dist/bench/profile.js <workload> [--quick]     workload: rebuild:<projection> | verify | summary
+ *   node dist/bench/profile.js top <file.cpuprofile> [n]
+ *
+ * The workload is profiled with `node --cpu-prof` in a child process, so the figures are those of
+ * the real code path, not of an instrumented copy.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteEventStore } from '@app/event-store';
+import { ProjectionRunner, queryCompliance, ReadModelStore } from '@app/projections';
+import { verifyStore } from '../apps/api/src/audit/audit.queries';
+import { allProjections, ensureDataset, ensureViews } from './dataset';
+import { PROJECTION_TICKETS } from './projections.bench';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+/** The functions with the most self time in a .cpuprofile, as [percent, name, where]. */
+export function topSelfTime(file: string, count = 15): Array<{ percent: number; name: string; where: string }> {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]));
+  const totals = new Map<string, number>();
+  for (const sample of profile.samples) {
+    const node = byNode.get(sample);
+    if (!node) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.replace(/^.*\/(dist|node_modules)\//, '$1/');
+    const key = `${functionName || '(anonymous)'}\t${file ? `${file}:${lineNumber + 1}` : ''}`;
+    totals.set(key, (totals.get(key) ?? 0) + 1);
+  }
+  const all = profile.samples.length;
+  return [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count)
+    .map(([key, hits]) => {
+      const [name, where] = key.split('\t');
+      return { percent: (hits / all) * 100, name, where };
+    });
+}
+
+async function runWorkload(workload: string, quick: boolean): Promise<void> {
+  const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
+  const started = performance.now();
+  if (workload.startsWith('rebuild:')) {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+    const store = SqliteEventStore.open({ path: dataset.eventsPath });
+    const readModels = ReadModelStore.open(join(dir, 'views.db'));
+    await new ProjectionRunner(store, readModels, allProjections()).rebuild(workload.slice('rebuild:'.length));
+    readModels.close();
+    await store.close();
+  } else if (workload === 'verify') {
+    const store = SqliteEventStore.open({ path: dataset.eventsPath });
+    await verifyStore(store);
+    await store.close();
+  } else if (workload === 'summary') {
+    const readModels = ReadModelStore.open(await ensureViews(dataset));
+    const tables = readModels.liveTables('sla-compliance')!;
+    for (let i = 0; i < 20; i++) queryCompliance(readModels.db, tables, { groupBy: 'month' }, new Date().toISOString());
+    readModels.close();
+  } else {
+    throw new Error(`unknown workload ${workload}`);
+  }
+  process.stderr.write(`${workload}: ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+async function main(): Promise<void> {
+  const [command, argument, n] = process.argv.slice(2);
+  if (command === 'top') {
+    for (const row of topSelfTime(argument, Number(n ?? 15))) process.stdout.write(`${row.percent.toFixed(1).padStart(5)}%  ${row.name}  ${row.where}\n`);
+    return;
+  }
+  if (command === 'run') return runWorkload(argument, process.argv.includes('--quick'));
+  // Make (or reuse) the dataset outside the profile, then profile the workload alone.
+  const quick = process.argv.includes('--quick');
+  const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
+  if (command === 'summary') await ensureViews(dataset);
+  const dir = mkdtempSync(join(tmpdir(), 'bench-cpuprofile-'));
+  const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, 'run', command, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+  if (child.status !== 0) throw new Error(`the profiled run exited with ${child.status}`);
+  const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!);
+  process.stdout.write(`profile: ${file}\ntop self time:\n`);
+  for (const row of topSelfTime(file)) process.stdout.write(`${row.percent.toFixed(1).padStart(5)}%  ${row.name}  ${row.where}\n`);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
+}
