@@ -55,7 +55,9 @@ const LEAK = /\/work\/|node_modules|\.ts:\d|\.js:\d+:\d+|\n\s+at \S|\bat [\w$.<>
 const PROTOTYPE_KEYS = Object.getOwnPropertyNames(Object.prototype).sort().join(',');
 
 /** A view answer without what open clocks measure at the moment of the query (elapsed time). */
-const stable = (text: string): string => text.replace(/"elapsedMs":\d+/g, '"elapsedMs":0');
+/** An answer without what open clocks measure at the moment of the query (elapsed, paused, a paused clock's due time). */
+const stable = (text: string): string =>
+  text.replace(/"elapsedMs":\d+/g, '"elapsedMs":0').replace(/"pausedMs":\d+/g, '"pausedMs":0').replace(/"dueAt":"[^"]*"/g, '"dueAt":""');
 
 const countEvents = (): number => Number((events.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n);
 const tablesOf = (db: Database.Database): string[] =>
@@ -646,7 +648,7 @@ describe('hostile input the app does not handle yet', () => {
   // A 10 KB body nesting arrays 5,000 deep: class-transformer/class-validator recurse over it and
   // overflow the stack (RangeError: Maximum call stack size exceeded), which ProblemFilter answers
   // as 500 INTERNAL_ERROR. Depths up to ~1,000 are refused with 400.
-  it.failing('a deeply nested JSON body (5,000 levels, 10 KB) is a 400, not a 500', async () => {
+  it('a deeply nested JSON body (5,000 levels, 10 KB) is a 400, not a 500', async () => {
     for (const body of [`{"by":${'['.repeat(5000)}${']'.repeat(5000)}}`, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`]) {
       await expectSafe({ method: 'POST', path: `/v1/tickets/${tickets[2]}/close`, headers: json(TEST_KEYS.service), body });
     }
@@ -655,14 +657,14 @@ describe('hostile input the app does not handle yet', () => {
   // Fastify's router refuses a path parameter over 100 characters (maxParamLength) before Nest
   // sees the request: 414 with Fastify's own application/json body {"code":"FST_ERR_MAX_PARAM_LENGTH",...}
   // and without the security headers (x-content-type-options, x-frame-options) of every other answer.
-  it.failing('a ticket id of 101+ characters is a problem+json answer with the security headers', async () => {
+  it('a ticket id of 101+ characters is a problem+json answer with the security headers', async () => {
     const answer = await expectSafe({ method: 'GET', path: `/v1/tickets/${'a'.repeat(101)}`, headers: auth() });
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   // A malformed (or overlong, %C0%AE) percent-encoding in the path is refused by Fastify's router:
   // 400 with its own application/json body {"code":"FST_ERR_BAD_URL",...}, not a problem.
-  it.failing('a malformed or overlong percent-encoding in the path is a problem+json answer', async () => {
+  it('a malformed or overlong percent-encoding in the path is a problem+json answer', async () => {
     for (const path of ['/v1/tickets/%E0%A4%A', '/v1/assets/%C0%AE%C0%AE', '/v1/views/warranty-archive/%C2']) {
       await expectSafe({ method: 'GET', path, headers: auth() });
     }
@@ -670,7 +672,7 @@ describe('hostile input the app does not handle yet', () => {
 
   // Headers over Node's 16 KiB limit: Fastify's default clientError handler writes
   // 431 {"error":"Request Header Fields Too Large",...} as application/json, not a problem.
-  it.failing('a header over the size limit is answered with a problem+json 431', async () => {
+  it('a header over the size limit is answered with a problem+json 431', async () => {
     await expectSafe({ method: 'POST', path: '/v1/tickets', headers: { ...json(), 'x-long': 'a'.repeat(20_000) }, body: '{}' });
   });
 });

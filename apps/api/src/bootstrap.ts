@@ -5,21 +5,35 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { AppConfig } from './config/app-config';
+import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
-const SECURITY_HEADERS = {
-  'x-content-type-options': 'nosniff',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'cross-origin-resource-policy': 'same-origin',
-};
+
+const shuttingDown = new WeakSet<object>();
+
+/** Marks the app as shutting down: answers from now on close their connections. */
+export function beginShutdown(app: NestFastifyApplication): void {
+  shuttingDown.add(app.getHttpAdapter().getInstance());
+}
 
 /** Builds the application without listening; `main.ts` and the end-to-end tests both start here. */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: false, return503OnClosing: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
+  });
   const fastify = adapter.getInstance();
+  fastify.addHook('preValidation', async (request) => checkBodyDepth(request.body));
+  // Once shutdown begins, every answer closes its connection, so clients that keep connections
+  // open (pools) do not hold the process past its last answer.
+  fastify.addHook('onSend', async (_request, reply) => {
+    if (shuttingDown.has(fastify)) reply.header('connection', 'close');
+  });
   // Commands are JSON: any other body type is a 415, not a string the validator has to make sense of.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onSend', async (_request, reply) => {

@@ -1,6 +1,6 @@
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
-import { createApp } from './bootstrap';
+import { beginShutdown, createApp } from './bootstrap';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.log(`${signal} received: finishing requests in flight, then closing the store`);
+    beginShutdown(app);
     // app.close() stops accepting, lets requests in flight finish, then runs the shutdown hooks.
     app.close().then(
       () => process.exit(0),

@@ -92,9 +92,26 @@ export class ProjectionRunner {
     const projection = this.projection(name);
     const building = this.readModels.createGeneration(projection);
     await this.runGeneration(projection, building, { untilCaughtUp: true });
-    const differences = options.compare ? this.differences(projection, building.generation) : undefined;
+    const differences = options.compare ? await this.compareAtOnePosition(projection, building.generation) : undefined;
     this.readModels.promote(projection, building.generation);
     return { generation: building.generation, differences };
+  }
+
+  /**
+   * The live generation may be behind the log (its projector was stopped): both are brought to
+   * the same position first, so the comparison is of the same events.
+   */
+  private async compareAtOnePosition(projection: Projection, rebuilt: number): Promise<number> {
+    const find = (generation: number) => this.readModels.generations(projection.name).find((g) => g.generation === generation)!;
+    const live = this.readModels.live(projection.name);
+    if (!live || live.generation === rebuilt) return 0;
+    for (let round = 0; round < 5; round++) {
+      await this.runGeneration(projection, find(live.generation), { untilCaughtUp: true });
+      await this.runGeneration(projection, find(rebuilt), { untilCaughtUp: true });
+      const [a, b] = [find(live.generation).position, find(rebuilt).position];
+      if (a && b && comparePositions(a, b) === 0) break;
+    }
+    return this.differences(projection, rebuilt);
   }
 
   private differences(projection: Projection, generation: number): number {

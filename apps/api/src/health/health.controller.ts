@@ -1,4 +1,5 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import type { EventStore, Position } from '@app/event-store';
@@ -34,7 +35,18 @@ export class HealthController {
   /** The process can do its work: the event store answers and no projection has failed. */
   @Get('health/ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    try {
+      return await this.checks();
+    } catch (error) {
+      // Not ready: 503 with the report that says which check failed, as the health library writes it.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      reply.status(503);
+      return error.getResponse();
+    }
+  }
+
+  private checks() {
     return this.health.check([
       async () => {
         const indicator = this.indicators.check('eventStore');
