@@ -259,7 +259,7 @@ const withField = (body: Record<string, unknown>, field: string, value: string):
   return `{${[...rest.map(([name, v]) => `${JSON.stringify(name)}:${JSON.stringify(v)}`), `${JSON.stringify(field)}:${value}`].join(',')}}`;
 };
 
-/** Nesting well inside what the app handles (the deeper case is the it.failing test below). */
+/** Nesting well inside what the app handles (deeper ones are refused: see the test of a 5,000-level body below). */
 const nested = fc.tuple(fc.integer({ min: 1, max: 300 }), fc.boolean()).map(([depth, objects]) =>
   objects ? `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}` : `${'['.repeat(depth)}${']'.repeat(depth)}`,
 );
@@ -642,12 +642,11 @@ describe('SQL injection in the views', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Bugs: each test states what DESIGN asks for; they fail today (see the report in the commit).
+// Edges: what reaches the server before Nest does, and bodies the validators must never walk.
 
 describe('hostile input the app does not handle yet', () => {
-  // A 10 KB body nesting arrays 5,000 deep: class-transformer/class-validator recurse over it and
-  // overflow the stack (RangeError: Maximum call stack size exceeded), which ProblemFilter answers
-  // as 500 INTERNAL_ERROR. Depths up to ~1,000 are refused with 400.
+  // A 10 KB body nesting arrays 5,000 deep would overflow the stack of the recursive validators:
+  // the depth is checked first (32 levels) and the body refused with 400 BODY_TOO_DEEP.
   it('a deeply nested JSON body (5,000 levels, 10 KB) is a 400, not a 500', async () => {
     for (const body of [`{"by":${'['.repeat(5000)}${']'.repeat(5000)}}`, `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`]) {
       await expectSafe({ method: 'POST', path: `/v1/tickets/${tickets[2]}/close`, headers: json(TEST_KEYS.service), body });
@@ -655,15 +654,14 @@ describe('hostile input the app does not handle yet', () => {
   });
 
   // Fastify's router refuses a path parameter over 100 characters (maxParamLength) before Nest
-  // sees the request: 414 with Fastify's own application/json body {"code":"FST_ERR_MAX_PARAM_LENGTH",...}
-  // and without the security headers (x-content-type-options, x-frame-options) of every other answer.
+  // sees the request: the answer is still a problem (414) with the security headers.
   it('a ticket id of 101+ characters is a problem+json answer with the security headers', async () => {
     const answer = await expectSafe({ method: 'GET', path: `/v1/tickets/${'a'.repeat(101)}`, headers: auth() });
     expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  // A malformed (or overlong, %C0%AE) percent-encoding in the path is refused by Fastify's router:
-  // 400 with its own application/json body {"code":"FST_ERR_BAD_URL",...}, not a problem.
+  // A malformed (or overlong, %C0%AE) percent-encoding in the path is refused by Fastify's router,
+  // as a problem.
   it('a malformed or overlong percent-encoding in the path is a problem+json answer', async () => {
     for (const path of ['/v1/tickets/%E0%A4%A', '/v1/assets/%C0%AE%C0%AE', '/v1/views/warranty-archive/%C2']) {
       await expectSafe({ method: 'GET', path, headers: auth() });

@@ -168,7 +168,7 @@ describe('SIGTERM under load', () => {
     app.child.kill('SIGTERM');
     await Promise.all(clients);
     // The clients are done; they let go of their idle keep-alive connections, as a pool would on
-    // its idle timeout (see the it.failing test below for a client that keeps one).
+    // its idle timeout (the next test covers a client that keeps one).
     agent.destroy();
     const exit = await exitWithin(app, 15_000);
     expect({ exit, output: exit === 'still running' || exit.code !== 0 ? app.output() : '' }).toEqual({ exit: { code: 0, signal: null }, output: '' });
@@ -199,11 +199,9 @@ describe('SIGTERM under load', () => {
     expect(attempts.filter((a) => a.status !== undefined && a.status < 300).length).toBeGreaterThan(0);
   }, 60_000);
 
-  // A request in flight when SIGTERM arrives is answered (good), but with keep-alive and no
-  // `Connection: close`, and Fastify's close() then waits for that connection: the server only
-  // closes connections that are idle at the moment close() starts. A client pool that keeps its
-  // idle connection (as service clients and load balancers do) holds the process up until the
-  // client drops it or Fastify's keepAliveTimeout (72 s) passes, past a typical 30 s grace period.
+  // A request in flight when SIGTERM arrives is answered with `Connection: close`, so a client
+  // pool that keeps its connections (as service clients and load balancers do) cannot hold the
+  // process up after its last answer.
   it('exits within 5 s of answering its last in-flight request, even when the client keeps that connection open', async () => {
     const data = tempDataDir();
     dirs.push(data);

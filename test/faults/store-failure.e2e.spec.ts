@@ -141,12 +141,8 @@ describe('the event store unavailable', () => {
     expect(view.status).toBe(200);
   }, 30_000);
 
-  // health.controller.ts builds a terminus check whose 503 body names each indicator
-  // ({ status: 'error', details: { eventStore: { status: 'down', ... }, projections: ... } }), but
-  // ProblemFilter turns terminus's ServiceUnavailableException into
-  // { code: 'INTERNAL_ERROR', detail: 'Service Unavailable Exception' }: the one moment readiness
-  // fails, it no longer says which dependency failed (nor the projections' lag), and calls a
-  // store outage an internal error.
+  // When readiness fails, its 503 keeps the health report that names each check
+  // ({ status: 'error', error: { eventStore: { status: 'down', ... } }, details: ... }).
   it('a 503 from /health/ready still names the check that failed (eventStore down) and is not called INTERNAL_ERROR', async () => {
     failing.failing = true;
     try {
