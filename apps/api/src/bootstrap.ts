@@ -40,7 +40,10 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     reply.headers(SECURITY_HEADERS);
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
-    bufferLogs: true,
+    // Nest's own console logger stays off: a failure to start is thrown to main(), which prints it
+    // as one line, and once the app is built every log line goes through pino as JSON.
+    logger: false,
+    abortOnError: false,
     // Fastify's own JSON parser only: Nest's would add a form parser, and commands are JSON.
     bodyParser: false,
   });

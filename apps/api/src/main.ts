@@ -1,18 +1,20 @@
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
+import { ChargeCatalog } from './assets/charge-catalog';
+import { loadConfig, type AppConfig } from './config/app-config';
+import { PolicyCatalog } from './policies/policy-catalog';
 import { beginShutdown, createApp } from './bootstrap';
 
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
+    // The data files are configuration too: a mistake in them stops start-up with one line.
+    PolicyCatalog.fromFile(config.slaPoliciesFile);
+    ChargeCatalog.fromFile(config.chargePoliciesFile);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      // One clear line, then stop: a bad setting must never start a half-configured server.
-      process.stderr.write(`configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    // One clear line, then stop: a bad setting must never start a half-configured server.
+    process.stderr.write(`configuration error: ${(error as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
   }
   const app = await createApp(config);
   const logger = app.get(Logger);
@@ -42,6 +44,6 @@ function describeStore(config: AppConfig): string {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`start-up failed: ${(error as Error)?.message ?? String(error)}\n`);
+  process.stderr.write(`start-up failed: ${((error as Error)?.message ?? String(error)).split('\n')[0]}\n`);
   process.exit(1);
 });
