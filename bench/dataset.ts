@@ -13,12 +13,13 @@
  * The read models built from it for the memory benchmark are kept beside it the same way.
  */
 import Database from 'better-sqlite3';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chainEvents, SqliteEventStore, type EventToAppend, type RecordedEvent } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection, type Projection } from '@app/projections';
+import { ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection, type Projection } from '@app/projections';
 import { SCHEMA_VERSION } from '../libs/event-store/src/sqlite/schema';
 import { PolicyCatalog } from '../apps/api/src/policies/policy-catalog';
 
@@ -243,20 +244,41 @@ export async function ensureViews(dataset: Dataset, log: (line: string) => void 
   rmSync(building, { force: true });
   log(`building the read models of ${dataset.events} events (once per dataset) ...`);
   const started = performance.now();
-  const store = SqliteEventStore.open({ path: dataset.eventsPath, synchronous: 'OFF' });
+  // One process per projection: a rebuild's process holds what it read until it ends.
+  for (const projection of projections) await rebuildInChild(dataset.eventsPath, building, projection.name);
   const readModels = ReadModelStore.open(building);
-  try {
-    const runner = new ProjectionRunner(store, readModels, projections);
-    for (const projection of projections) await runner.rebuild(projection.name);
-    readModels.db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    readModels.close();
-    await store.close();
-  }
+  readModels.db.pragma('wal_checkpoint(TRUNCATE)');
+  readModels.close();
   renameSync(building, path);
   writeFileSync(marker, '');
   log(`read models built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return path;
+}
+
+export interface RebuildResult {
+  readonly seconds: number;
+  readonly maxRssMb: number;
+}
+
+/**
+ * `ProjectionRunner.rebuild(projection)` in a fresh process (bench/rebuild-child.js), as the CLI's
+ * `rebuild` runs it; returns its time and the process's peak RSS.
+ */
+export function rebuildInChild(eventsPath: string, viewsPath: string, projection: string): Promise<RebuildResult> {
+  return new Promise((resolveResult, reject) => {
+    const child = spawn(process.execPath, [join(__dirname, 'rebuild-child.js'), eventsPath, viewsPath, projection], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`the rebuild of ${projection} exited with ${code}`));
+      try {
+        resolveResult(JSON.parse(out.trim().split('\n').pop()!) as RebuildResult);
+      } catch (error) {
+        reject(new Error(`the rebuild of ${projection} printed no result: ${(error as Error).message}`));
+      }
+    });
+  });
 }
 
 /**

@@ -9,29 +9,21 @@
  * Usage: node dist/bench/projections.bench.js [--quick] [--fresh] [--json <file>]
  */
 import { join } from 'node:path';
-import { SqliteEventStore } from '@app/event-store';
-import { ProjectionRunner, queryCompliance, ReadModelStore } from '@app/projections';
+import { queryCompliance, ReadModelStore } from '@app/projections';
 import { infoRow, limitRow, median, quantile, quickMode, ratioRow, runStandalone, tempDir, type BenchRow } from './bench-support';
-import { allProjections, ensureDataset, rawRead, type Dataset } from './dataset';
+import { ensureDataset, rawRead, rebuildInChild, type Dataset } from './dataset';
 
 export const PROJECTION_TICKETS = { full: 200_000, quick: 20_000 };
 
-/** One rebuild of `name` into a fresh read-model file; returns events/s over the whole log. */
-async function rebuildOnce(dataset: Dataset, name: string): Promise<{ perSecond: number; seconds: number; viewsPath: string; dir: { remove(): void } }> {
+/**
+ * One rebuild of `name` into a fresh read-model file, in a process of its own (as the CLI's
+ * `rebuild` runs); returns events/s over the whole log and the process's peak RSS.
+ */
+async function rebuildOnce(dataset: Dataset, name: string): Promise<{ perSecond: number; seconds: number; maxRssMb: number; viewsPath: string; dir: { remove(): void } }> {
   const dir = tempDir('bench-projections-');
   const viewsPath = join(dir.path, 'views.db');
-  const store = SqliteEventStore.open({ path: dataset.eventsPath, synchronous: 'FULL' });
-  const readModels = ReadModelStore.open(viewsPath);
-  try {
-    const runner = new ProjectionRunner(store, readModels, allProjections());
-    const started = performance.now();
-    await runner.rebuild(name);
-    const seconds = (performance.now() - started) / 1000;
-    return { perSecond: dataset.events / seconds, seconds, viewsPath, dir };
-  } finally {
-    readModels.close();
-    await store.close();
-  }
+  const result = await rebuildInChild(dataset.eventsPath, viewsPath, name);
+  return { perSecond: dataset.events / result.seconds, seconds: result.seconds, maxRssMb: result.maxRssMb, viewsPath, dir };
 }
 
 /** Query timings of the month summary, in ms, after a few warm-up calls. */
@@ -70,6 +62,7 @@ export async function projectionsBenchmark(options: { quick?: boolean; dataset?:
   try {
     for (const name of ['sla-compliance', 'satisfaction']) {
       const rebuilds: number[] = [];
+      const peaks: number[] = [];
       const raws: number[] = [];
       let seconds = 0;
       for (let run = 0; run < 3; run++) {
@@ -77,14 +70,16 @@ export async function projectionsBenchmark(options: { quick?: boolean; dataset?:
         raws.push(raw.perSecond);
         const rebuilt = await rebuildOnce(dataset, name);
         rebuilds.push(rebuilt.perSecond);
+        peaks.push(rebuilt.maxRssMb);
         seconds += rebuilt.seconds;
-        log(`${name} run ${run + 1}: rebuild ${rebuilt.perSecond.toFixed(0)} events/s (${rebuilt.seconds.toFixed(1)} s), raw read ${raw.perSecond.toFixed(0)} events/s`);
+        log(`${name} run ${run + 1}: rebuild ${rebuilt.perSecond.toFixed(0)} events/s (${rebuilt.seconds.toFixed(1)} s, peak RSS ${rebuilt.maxRssMb.toFixed(0)} MB), raw read ${raw.perSecond.toFixed(0)} events/s`);
         if (name === 'sla-compliance' && !viewsForQueries) viewsForQueries = rebuilt.viewsPath;
         cleanups.push(rebuilt.dir);
         // Long rebuilds run fewer times (a single one over a minute is its own median).
         if (seconds > (quick ? 6 : 60)) break;
       }
       rows.push(ratioRow(`rebuild ${name}, ${size} (${rebuilds.length} run${rebuilds.length > 1 ? 's' : ''}), vs raw read`, median(rebuilds), 'events/s', median(raws), { min: 0.3 }));
+      rows.push(infoRow(`rebuild ${name}, ${size}: peak RSS of the rebuilding process`, median(peaks), 'MB'));
     }
     const timings = summaryTimings(viewsForQueries!, quick ? 30 : 50);
     const tickets = `${dataset.tickets.toLocaleString('en-US')} tickets`;
