@@ -5,7 +5,7 @@
  * raw better-sqlite3 appends in this process, one transaction (one commit, one fsync at FULL) per
  * event, at FULL, measured after each API run: the rate the API would have without group commit.
  * Target of that line: API commands/s >= 3x the raw one-transaction-per-event FULL rate.
- * Usage: node dist/bench/commands.bench.js [--quick] [--json <file>]
+ * Usage: node dist/bench/commands.bench.js [--quick] [--json <file>] [--cpu-prof <dir>]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -26,8 +26,14 @@ const SYNCHRONOUS = process.env.SQLITE_SYNCHRONOUS ?? 'FULL';
 const KEY = 'service-bench-key-0123456789';
 const auth = { authorization: `Bearer ${KEY}` };
 
-function start(script: string, args: string[], env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [resolve(__dirname, script), ...args], {
+/** With `--cpu-prof <dir>`, the API runs under the V8 CPU profiler (read it with `node dist/bench/profile.js top <file>`). */
+const CPU_PROF = (() => {
+  const at = process.argv.indexOf('--cpu-prof');
+  return at > 0 ? process.argv[at + 1] : undefined;
+})();
+
+function start(script: string, args: string[], env: Record<string, string>, nodeArgs: string[] = []): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, resolve(__dirname, script), ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -99,7 +105,7 @@ async function measureApi(port: number): Promise<LoadResult> {
     SLA_POLICIES_FILE: resolve(__dirname, '../../config/sla-policies.json'),
     CHARGE_POLICIES_FILE: resolve(__dirname, '../../config/charge-policies.json'),
     LOG_LEVEL: 'info',
-  });
+  }, CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []);
   try {
     await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, WARM_UP_MS, faultPath);
     return await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, DURATION_MS, faultPath);

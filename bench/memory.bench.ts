@@ -7,9 +7,10 @@
  * and history reads) and reads the resident memory from /metrics (and the peak from /proc).
  * Targets: RSS < 300 MB; ready < 3 s.
  *
- * Also reported, for reading: the CPU the server burns in the seconds after ready while nobody
- * calls it (a replay of the log at start shows up here), and the same start with no webhooks.db
- * (a webhook outbox that never ran follows the log from its start).
+ * Also measured: the CPU the server burns in the seconds after ready while nobody calls it (for
+ * reading), and the same start with no webhooks.db, as a DATA_DIR restored from a backup or the
+ * first start of a version with webhooks has it: the webhook outbox then follows the log from its
+ * start, and the same two targets are judged there.
  *
  * The deadline follower is off (RUN_DEADLINE_FOLLOWER=false): the generated tickets stop at
  * Restored, so each owes report-clock warnings and a breach that the follower would append during
@@ -218,9 +219,10 @@ export async function memoryBenchmark(options: { quick?: boolean; dataset?: Data
   // The same start with no webhooks.db: the outbox has no checkpoint and follows the log from its start.
   const fresh = await measureStart(dataset, viewsPath, false, await freePort(), 2, idleMs);
   process.stderr.write(`memory, no webhooks.db: ready ${fresh.readyMs.toFixed(0)} ms, RSS ${fresh.rssMb.toFixed(0)} MB (peak ${fresh.peakRssMb.toFixed(0)} MB), idle CPU ${fresh.idleCpuSeconds.toFixed(2)} s\n`);
-  rows.push(infoRow(`API start-up to ready, no webhooks.db (outbox from the log's start), ${size}`, fresh.readyMs / 1000, 's'));
+  // A DATA_DIR restored from a backup, or a first start of a version with webhooks, is in this state.
+  rows.push(limitRow(`API start-up to ready, no webhooks.db (outbox from the log's start), ${size}`, fresh.readyMs / 1000, 's', { below: 3 }));
   rows.push(infoRow(`API CPU while idle ${idleMs / 1000} s after ready, no webhooks.db, ${size}`, fresh.idleCpuSeconds, 'cpu-s'));
-  rows.push(infoRow(`API peak RSS, no webhooks.db, ${size}`, fresh.peakRssMb, 'MB'));
+  rows.push(limitRow(`API peak RSS, no webhooks.db (outbox from the log's start), ${size}`, fresh.peakRssMb, 'MB', { below: 300 }));
   agent.destroy();
   return rows;
 }

@@ -2,7 +2,9 @@
  * Profiling aid for the benchmarks whose targets fail: runs one workload over the generated store
  * under the V8 CPU profiler and prints the functions with the most self time.
  *
- *   node dist/bench/profile.js <workload> [--quick]     workload: rebuild:<projection> | verify | summary
+ *   node dist/bench/profile.js <workload> [--quick]
+ *     workload: rebuild:<projection> | verify | summary | append:<events per append>:<synchronous>
+ *     (append: 32 concurrent appenders through the port for 5 s, as in emmett.bench.ts)
  *   node dist/bench/profile.js top <file.cpuprofile> [n]
  *
  * The workload is profiled with `node --cpu-prof` in a child process, so the figures are those of
@@ -12,7 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteEventStore } from '@app/event-store';
+import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
+import { samplePayload } from './bench-support';
 import { ProjectionRunner, queryCompliance, ReadModelStore } from '@app/projections';
 import { verifyStore } from '../apps/api/src/audit/audit.queries';
 import { allProjections, ensureDataset, ensureViews } from './dataset';
@@ -49,21 +52,39 @@ export function topSelfTime(file: string, count = 15): Array<{ percent: number; 
 }
 
 async function runWorkload(workload: string, quick: boolean): Promise<void> {
-  const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
+  const dataset = workload.startsWith('append:') ? undefined : await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
   const started = performance.now();
   if (workload.startsWith('rebuild:')) {
     const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
-    const store = SqliteEventStore.open({ path: dataset.eventsPath });
+    const store = SqliteEventStore.open({ path: dataset!.eventsPath });
     const readModels = ReadModelStore.open(join(dir, 'views.db'));
     await new ProjectionRunner(store, readModels, allProjections()).rebuild(workload.slice('rebuild:'.length));
     readModels.close();
     await store.close();
+  } else if (workload.startsWith('append:')) {
+    const [, perAppend, synchronous] = workload.split(':');
+    const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+    const store = SqliteEventStore.open({ path: join(dir, 'events.db'), synchronous: synchronous as SqliteSynchronous });
+    const deadline = performance.now() + 5000;
+    let events = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async (_, appender) => {
+        for (let n = 0, revision = -1; performance.now() < deadline; n++) {
+          const batch = Array.from({ length: Number(perAppend) }, (_, i) => ({ type: 'TicketReported', ...samplePayload(n + i) }));
+          await store.append(`ticket-a${appender}`, batch, { expectedRevision: revision < 0 ? 'no_stream' : revision });
+          revision += batch.length;
+          events += batch.length;
+        }
+      }),
+    );
+    await store.close();
+    process.stderr.write(`${events} events appended\n`);
   } else if (workload === 'verify') {
-    const store = SqliteEventStore.open({ path: dataset.eventsPath });
+    const store = SqliteEventStore.open({ path: dataset!.eventsPath });
     await verifyStore(store);
     await store.close();
   } else if (workload === 'summary') {
-    const readModels = ReadModelStore.open(await ensureViews(dataset));
+    const readModels = ReadModelStore.open(await ensureViews(dataset!));
     const tables = readModels.liveTables('sla-compliance')!;
     for (let i = 0; i < 20; i++) queryCompliance(readModels.db, tables, { groupBy: 'month' }, new Date().toISOString());
     readModels.close();
@@ -82,8 +103,10 @@ async function main(): Promise<void> {
   if (command === 'run') return runWorkload(argument, process.argv.includes('--quick'));
   // Make (or reuse) the dataset outside the profile, then profile the workload alone.
   const quick = process.argv.includes('--quick');
-  const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
-  if (command === 'summary') await ensureViews(dataset);
+  if (!command.startsWith('append:')) {
+    const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
+    if (command === 'summary') await ensureViews(dataset);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'bench-cpuprofile-'));
   const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, 'run', command, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`the profiled run exited with ${child.status}`);
