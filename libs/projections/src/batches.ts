@@ -1,28 +1,44 @@
-const IDLE = Symbol('idle');
-
 /**
  * Groups what an async iterator has ready into arrays of at most `maxSize`: a batch closes when
  * it is full or when the next item is not ready yet, so a burst becomes one transaction and a
  * quiet log still gets each event applied at once.
+ *
+ * "Ready" is judged without racing promises against timers: a race per item leaves one timer
+ * per item that only runs when the event loop turns, and a catch-up that reads pages in memory
+ * never lets it turn, so every item would stay referenced until the catch-up ends. Here the
+ * next item is given a few microtask turns to arrive, then one turn of the event loop (awaited,
+ * so nothing piles up), and the batch closes if it still has not.
  */
 export async function* batches<T>(source: AsyncIterable<T>, maxSize: number): AsyncGenerator<T[]> {
   const iterator = source[Symbol.asyncIterator]();
-  let pending = iterator.next();
+  let settled: IteratorResult<T> | undefined;
+  let pending!: Promise<IteratorResult<T>>;
+  const request = () => {
+    settled = undefined;
+    pending = iterator.next();
+    pending.then(
+      (result) => (settled = result),
+      () => undefined,
+    );
+  };
   try {
+    request();
     while (true) {
       const first = await pending;
       if (first.done) return;
       const batch = [first.value];
-      pending = iterator.next();
+      request();
       while (batch.length < maxSize) {
-        const next = await Promise.race([pending, new Promise<typeof IDLE>((resolve) => setImmediate(resolve, IDLE))]);
-        if (next === IDLE) break;
+        for (let turn = 0; turn < 8 && settled === undefined; turn++) await undefined;
+        if (settled === undefined) await new Promise((resolve) => setImmediate(resolve));
+        if (settled === undefined) break;
+        const next: IteratorResult<T> = settled;
         if (next.done) {
           yield batch;
           return;
         }
         batch.push(next.value);
-        pending = iterator.next();
+        request();
       }
       yield batch;
     }
