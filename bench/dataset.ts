@@ -244,7 +244,7 @@ export async function ensureViews(dataset: Dataset, log: (line: string) => void 
   rmSync(building, { force: true });
   log(`building the read models of ${dataset.events} events (once per dataset) ...`);
   const started = performance.now();
-  // One process per projection: a rebuild's process holds what it read until it ends.
+  // One process per projection, as the CLI rebuilds: each starts from a clean heap.
   for (const projection of projections) await rebuildInChild(dataset.eventsPath, building, projection.name);
   const readModels = ReadModelStore.open(building);
   readModels.db.pragma('wal_checkpoint(TRUNCATE)');

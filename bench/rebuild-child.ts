@@ -3,9 +3,9 @@
  * `ProjectionRunner.rebuild(name)` of the store at <events.db> into the read models at <views.db>.
  * Prints one JSON line: { seconds, maxRssMb }.
  *
- * The benchmarks run every rebuild in a fresh process: a rebuild keeps what it has read in memory
- * until its process ends (about 1.8 KB per event, see bench/README.md), so a second rebuild of a
- * million events in the same process runs out of heap.
+ * The benchmarks run every rebuild in a fresh process, so that each starts from the same heap and
+ * its peak RSS is its own (a rebuild once kept every event it read until its process ended: a
+ * second rebuild of a million events in one process ran out of heap; see bench/README.md).
  * Usage: node dist/bench/rebuild-child.js <events.db> <views.db> <projection>
  * (`rebuildInChild` in dataset.ts runs it.)
  */
