@@ -6,7 +6,6 @@ import {
   findPolicy,
   nextSlaAlarmAt,
   parseIsoDuration,
-  type SlaPolicy,
   type SlaPolicyCatalog,
   type TicketEvent,
 } from '@app/ticketing';
@@ -138,7 +137,8 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
   };
   prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
   writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) });
-  writeDeadline(db, t, ticketId, history, policy, last);
+  const clocks = evaluateClocks(history, policy, last);
+  writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks));
   if (reported.data.kind === 'consultation') {
     prepared(
       db,
@@ -157,7 +157,7 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
     `INSERT INTO ${t('sla_clocks')} VALUES (@ticketId, @metric, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId,
        @outcome, @paused, @target, @targetMs, @startedAt, @dueAt, @stoppedAt, @elapsedMs, @pausedMs)`,
   );
-  for (const clock of evaluateClocks(history, policy, last)) {
+  for (const clock of clocks) {
     const senior = clock.metric === 'seniorArrival' ? engineers.find((e) => e.tier === 'senior')?.engineerId : undefined;
     insert.run({
       ...common,
@@ -208,8 +208,7 @@ function writeAlarms(
  * The ticket's next deadline for the follower: the first alarm already owed at its last event,
  * else the next moment one will be. No row while nothing can become due without a new event.
  */
-function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policy: SlaPolicy, last: string): void {
-  const next = nextSlaAlarmAt(history, policy, last);
+function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, next: string | undefined): void {
   if (next === undefined) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
   else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
 }

@@ -43,13 +43,13 @@ interface Candidate {
 }
 
 /** Every alarm not raised yet, with the clock that times it: one clock evaluation per fraction. */
-function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Candidate[] {
+function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant, evaluated?: SlaClock[]): Candidate[] {
   const raised = new Set<string>();
   for (const { event } of history) {
     if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
     if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
   }
-  const real = evaluateClocks(history, policy, now);
+  const real = evaluated ?? evaluateClocks(history, policy, now);
   if (real.length === 0) return [];
   const found: Candidate[] = [];
   for (const fraction of [...policy.warningThresholds, 1]) {
@@ -98,9 +98,15 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
  * in the past), else the earliest threshold or due time a running clock will reach. Undefined
  * while nothing is pending (clocks stopped, paused or alarmed): only a new event changes that.
  */
-export function nextSlaAlarmAt(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): IsoInstant | undefined {
+export function nextSlaAlarmAt(
+  history: ReadonlyArray<HistoryEntry>,
+  policy: SlaPolicy,
+  now: IsoInstant,
+  /** The clocks at `now` under `policy`, when the caller has them already. */
+  evaluated?: SlaClock[],
+): IsoInstant | undefined {
   let next: IsoInstant | undefined;
-  for (const { scaled } of candidates(history, policy, now)) {
+  for (const { scaled } of candidates(history, policy, now, evaluated)) {
     const owed = scaled.state === 'breached';
     const ahead = scaled.stoppedAt === null && scaled.state !== 'paused';
     if ((owed || ahead) && (next === undefined || scaled.dueAt < next)) next = scaled.dueAt;
