@@ -187,6 +187,9 @@ export class ProjectionRunner {
         const last = batch[batch.length - 1].position;
         this.readModels.applyBatch(projection, generation.generation, position, () => relevant.length && projection.apply(this.readModels.db, relevant, t), last);
         position = last;
+        // A catch-up reads pages already in memory: let the event loop turn between batches, so the
+        // process keeps answering HTTP while it catches up.
+        await new Promise((resolve) => setImmediate(resolve));
         if (generation.status === 'building' || options.untilCaughtUp) {
           if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
         }

@@ -1,6 +1,6 @@
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
-import type { EventStore, EventSubscription } from '@app/event-store';
+import type { EventStore, EventSubscription, Position } from '@app/event-store';
 import { batches } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
 import type { AppConfig } from '../config/app-config';
@@ -61,11 +61,12 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
   private async followOutbox(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.subscription = this.store.subscribeToAll({ fromPosition: this.webhooks.checkpoint() });
+        this.subscription = this.store.subscribeToAll({ fromPosition: await this.startingPoint() });
         for await (const batch of batches(this.subscription, 500)) {
           const queued = this.webhooks.enqueue(batch, batch[batch.length - 1].position, randomUUID, this.clock.now());
           if (queued > 0) this.wake?.();
           if (this.stopped) return;
+          await new Promise((resolve) => setImmediate(resolve));
         }
       } catch (error) {
         if (this.stopped) return;
@@ -75,6 +76,19 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
         await this.subscription?.close();
       }
     }
+  }
+
+  /**
+   * Where the outbox resumes: its checkpoint, or the head of the log for a new webhooks.db.
+   * Webhooks get the events that come after they are registered, so a new file (a new server, or
+   * one restored without it) has nothing to deliver from before now and need not read the log.
+   */
+  private async startingPoint(): Promise<Position | undefined> {
+    const checkpoint = this.webhooks.checkpoint();
+    if (checkpoint) return checkpoint;
+    const head = await this.store.headPosition();
+    if (head) this.webhooks.startAt(head);
+    return head;
   }
 
   private async dispatch(): Promise<void> {

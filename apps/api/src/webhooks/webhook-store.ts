@@ -113,6 +113,11 @@ export class WebhookStore {
     return row.position === null ? undefined : parsePosition(row.position);
   }
 
+  /** Sets the checkpoint of a new outbox (only when it has none). */
+  startAt(position: Position): void {
+    this.db.prepare('UPDATE outbox_checkpoint SET position = ? WHERE id = 1 AND position IS NULL').run(formatPosition(position));
+  }
+
   /** Queues the batch for every webhook (active or paused) that wants each event, and moves the checkpoint, in one transaction. */
   enqueue(events: readonly RecordedEvent[], last: Position, makeId: () => string, now: string): number {
     return this.db
