@@ -37,6 +37,27 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The zone's offset from UTC at the instant `utcMs`, in ms (local wall time minus UTC). */
 export function offsetAt(timeZone: string, utcMs: number): number {
+  // Zones change offset only at whole quarter hours of UTC (every transition in use today does),
+  // so one Intl call per zone and quarter hour answers every instant in it.
+  const bucket = Math.floor(utcMs / QUARTER_HOUR_MS);
+  let offsets = quarterHourOffsets.get(timeZone);
+  if (!offsets || offsets.size > MAX_CACHED_QUARTERS) {
+    offsets = new Map();
+    quarterHourOffsets.set(timeZone, offsets);
+  }
+  let offset = offsets.get(bucket);
+  if (offset === undefined) {
+    offset = offsetFromIntl(timeZone, bucket * QUARTER_HOUR_MS);
+    offsets.set(bucket, offset);
+  }
+  return offset;
+}
+
+const QUARTER_HOUR_MS = 15 * 60_000;
+const MAX_CACHED_QUARTERS = 200_000;
+const quarterHourOffsets = new Map<string, Map<number, number>>();
+
+function offsetFromIntl(timeZone: string, utcMs: number): number {
   const fields: Record<string, number> = {};
   for (const part of formatterOf(timeZone).formatToParts(new Date(utcMs))) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
