@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
-import { api, TEST_API_KEYS, type Client } from '../support/http-client';
+import { tempDataDir } from '../support/app-process';
+import { api, type Client } from '../support/http-client';
+import { distPresent } from '../support/built';
+import { RestartableApp } from '../support/restartable-app';
 import { bodies, expectOk, reportBody, timeline } from './harness';
 
 /**
@@ -15,51 +17,11 @@ import { bodies, expectOk, reportBody, timeline } from './harness';
  */
 const data = tempDataDir();
 const dbPath = join(data.path, 'events.db');
-let running: AppProcess | undefined;
+const app = new RestartableApp(data.path);
+const launch = () => app.launch();
+const halt = () => app.halt();
 
-async function distPresent(file: string, timeoutMs = 60_000): Promise<void> {
-  const path = resolve(process.cwd(), 'dist', file);
-  if (existsSync(path)) return;
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(path) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
-  await new Promise((done) => setTimeout(done, 1_000));
-}
-
-async function launch(attempts = 3): Promise<void> {
-  await distPresent('apps/api/src/main.js');
-  const child = startAppProcess(
-    { DATA_DIR: data.path, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RUN_DEADLINE_FOLLOWER: 'false', SLA_POLICIES_FILE: 'config/sla-policies.json' },
-    await freePort(),
-  );
-  const failed = child.exited.then((exit) => {
-    throw new Error(`the app exited during start-up (${JSON.stringify(exit)})\n${child.output()}`);
-  });
-  failed.catch(() => undefined);
-  try {
-    await Promise.race([waitFor(`${child.baseUrl}/health/ready`), failed]);
-  } catch (error) {
-    child.child.kill('SIGKILL');
-    // A `nest build` in another shell empties and rewrites dist/: start again once it is back.
-    if (attempts <= 1) throw error;
-    await new Promise((done) => setTimeout(done, 2_000));
-    return launch(attempts - 1);
-  }
-  running = child;
-}
-
-async function halt(): Promise<void> {
-  const child = running;
-  running = undefined;
-  if (!child || child.child.exitCode !== null || child.child.signalCode !== null) return;
-  child.child.kill('SIGTERM');
-  const exit = await Promise.race([child.exited, new Promise<'timeout'>((done) => setTimeout(() => done('timeout'), 10_000).unref())]);
-  if (exit === 'timeout') {
-    child.child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-const as = (role: 'service' | 'auditor'): Client => api(running!.baseUrl).as(role);
+const as = (role: 'service' | 'auditor'): Client => api(app.baseUrl).as(role);
 
 interface Run {
   readonly code: number | null;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { eventHash } from '../../libs/event-store/src/audit-chain';
-import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
-import { api, TEST_API_KEYS, type Client } from '../support/http-client';
+import { tempDataDir } from '../support/app-process';
+import { api, type Client } from '../support/http-client';
+import { RestartableApp } from '../support/restartable-app';
 import { bodies, expectOk, reportBody, timeline } from './harness';
 
 /**
@@ -21,60 +21,11 @@ const missing = (revision: number) => `revision ${revision} is missing`;
 
 const data = tempDataDir();
 const dbPath = join(data.path, 'events.db');
-let running: AppProcess | undefined;
+const app = new RestartableApp(data.path);
+const launch = () => app.launch();
+const halt = () => app.halt();
 
-/** Waits a little for dist/ while a `nest build` in another shell rewrites it (as the harness does). */
-async function distPresent(timeoutMs = 60_000): Promise<void> {
-  const main = resolve(process.cwd(), 'dist/apps/api/src/main.js');
-  if (existsSync(main)) return;
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(main) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
-  await new Promise((done) => setTimeout(done, 1_000));
-}
-
-/** Starts the built app on the data directory, as the e2e harness does, and waits until it is ready. */
-async function launch(attempts = 3): Promise<void> {
-  await distPresent();
-  const child = startAppProcess(
-    {
-      DATA_DIR: data.path,
-      API_KEYS: TEST_API_KEYS,
-      LOG_LEVEL: 'warn',
-      RUN_DEADLINE_FOLLOWER: 'false',
-      SLA_POLICIES_FILE: 'config/sla-policies.json',
-    },
-    await freePort(),
-  );
-  const failed = child.exited.then((exit) => {
-    throw new Error(`the app exited during start-up (${JSON.stringify(exit)})\n${child.output()}`);
-  });
-  failed.catch(() => undefined);
-  try {
-    await Promise.race([waitFor(`${child.baseUrl}/health/ready`), failed]);
-  } catch (error) {
-    child.child.kill('SIGKILL');
-    // A `nest build` in another shell empties and rewrites dist/: start again once it is back.
-    if (attempts <= 1) throw error;
-    await new Promise((done) => setTimeout(done, 2_000));
-    return launch(attempts - 1);
-  }
-  running = child;
-}
-
-/** Stops the app with SIGTERM (a clean shutdown that closes the store) and waits for it to exit. */
-async function halt(): Promise<void> {
-  const child = running;
-  running = undefined;
-  if (!child || child.child.exitCode !== null || child.child.signalCode !== null) return;
-  child.child.kill('SIGTERM');
-  const exit = await Promise.race([child.exited, new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 10_000).unref())]);
-  if (exit === 'timeout') {
-    child.child.kill('SIGKILL');
-    await child.exited;
-  }
-}
-
-const as = (role: 'service' | 'auditor' | 'admin' | 'analyst'): Client => api(running!.baseUrl).as(role);
+const as = (role: 'service' | 'auditor' | 'admin' | 'analyst'): Client => api(app.baseUrl).as(role);
 
 interface Row {
   position: number;
@@ -194,7 +145,7 @@ describe('an untouched store', () => {
       const refused = await as(role).get('/v1/audit/verify');
       expect({ role, status: refused.status, code: refused.body.code }).toEqual({ role, status: 403, code: 'FORBIDDEN' });
     }
-    expect((await api(running!.baseUrl).get('/v1/audit/verify')).status).toBe(401);
+    expect((await api(app.baseUrl).get('/v1/audit/verify')).status).toBe(401);
     const empty = await as('auditor').get('/v1/audit/verify?stream=');
     expect(empty.status).toBe(400);
     expect((await as('auditor').get('/v1/audit/verify?foo=1')).status).toBe(400);

@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
+import { distPresent } from '../support/built';
 import { api, TEST_API_KEYS, type Api } from '../support/http-client';
 
 /**
@@ -105,19 +105,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       data.remove();
     },
   };
-}
-
-/**
- * Waits a little for dist/ while a `nest build` (which empties dist/ first) runs in another
- * shell on the same checkout; without a build at all, startAppProcess() says what to run.
- */
-async function distPresent(timeoutMs = 30_000): Promise<void> {
-  const main = resolve(process.cwd(), 'dist/apps/api/src/main.js');
-  if (existsSync(main)) return;
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(main) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
-  // The build writes its files in a burst: give it a moment to finish the tree.
-  await new Promise((done) => setTimeout(done, 1_000));
 }
 
 export interface StoredEvent {

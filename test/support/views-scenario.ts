@@ -1,8 +1,6 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { freePort, startAppProcess, tempDataDir, type AppProcess } from './app-process';
-import { built } from './built';
+import { built, distPresent } from './built';
 import { api, TEST_API_KEYS, type Api, type Client, type HttpAnswer } from './http-client';
 
 /**
@@ -175,15 +173,6 @@ async function ready(child: AppProcess, timeoutMs = 20_000): Promise<'ready' | '
     await new Promise((done) => setTimeout(done, 50));
   }
   return `${child.baseUrl}/health/ready did not answer 200 within ${timeoutMs} ms (${last})`;
-}
-
-/** Waits a little for dist/ while a `nest build` (which empties dist/ first) runs in another shell. */
-async function distPresent(timeoutMs = 30_000): Promise<void> {
-  const main = resolve(process.cwd(), 'dist/apps/api/src/main.js');
-  if (existsSync(main)) return;
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(main) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 250));
-  await new Promise((done) => setTimeout(done, 1_000));
 }
 
 /** Runs the compiled CLI (`dist/apps/cli/src/main.js`) as a child process. */

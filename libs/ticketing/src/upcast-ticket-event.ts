@@ -60,3 +60,23 @@ export function upcastTicketEvent(type: string, data: unknown, schemaVersion: nu
   // `if (schemaVersion < 2) data = fromV1(data)` here, oldest step first.
   return { ok: true, event: { type, data } as TicketEvent };
 }
+
+/** What a store hands back of an event, as far as upcasting needs it. */
+export type StoredTicketEvent = Readonly<{
+  stream: string;
+  revision: number;
+  type: string;
+  data: unknown;
+  metadata: Readonly<Record<string, unknown>>;
+}>;
+
+/**
+ * A stored event as the current `TicketEvent`: the one step aggregate loads, projections and
+ * replays all take. A stored event this code cannot read is damaged data: it throws, naming it.
+ */
+export function toTicketEvent(stored: StoredTicketEvent): TicketEvent {
+  const version = stored.metadata.schemaVersion;
+  const result = upcastTicketEvent(stored.type, stored.data, typeof version === 'number' ? version : undefined);
+  if (!result.ok) throw new Error(`${stored.stream}@${stored.revision}: ${result.error.message}`);
+  return result.event;
+}

@@ -1,11 +1,10 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { ChainVerifier, CorruptStoredEvent, formatPosition, readStreamOrEmpty, StreamNotFound, type ChainBreak, type EventStore, type Position, type RecordedEvent } from '@app/event-store';
-import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState } from '@app/ticketing';
+import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState, toTicketEvent } from '@app/ticketing';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
 import { PolicyCatalog } from '../policies/policy-catalog';
-import { toTicketEvent } from '../tickets/ticket-stream';
 
 export interface HistoryEvent {
   readonly id: string;

@@ -2,12 +2,12 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { WrongExpectedRevision, type EventStore } from '@app/event-store';
-import { dueSlaAlarms, EVENT_SCHEMA_VERSION } from '@app/ticketing';
+import { dueSlaAlarms, EVENT_SCHEMA_VERSION, toTicketEvent } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { appendChained } from '../commands/stream-commands';
-import { loadTicket, ticketStream, toTicketEvent } from '../tickets/ticket-stream';
+import { loadTicket, ticketStream } from '../tickets/ticket-stream';
 
 /** Append the SLA warnings, breaches and escalations a ticket is owed now, if any. */
 export class RaiseSlaAlarms extends Command<{ raised: number }> {

@@ -1,12 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import type { EventStore } from '@app/event-store';
-import { consultationHandlingMs, evaluateClocks, type SlaClock, type Ticket } from '@app/ticketing';
+import { consultationHandlingMs, evaluateClocks, type SlaClock, type Ticket, toTicketEvent } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
 import { PolicyCatalog } from '../policies/policy-catalog';
-import { loadTicket, toTicketEvent } from './ticket-stream';
+import { loadTicket } from './ticket-stream';
 
 export type TicketView = Ticket & {
   readonly revision: number;

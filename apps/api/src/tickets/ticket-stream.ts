@@ -1,5 +1,5 @@
 import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
-import { evolve, initialState, upcastTicketEvent, type TicketEvent, type TicketState } from '@app/ticketing';
+import { evolve, initialState, toTicketEvent, type TicketState } from '@app/ticketing';
 
 export const ticketStream = (ticketId: string) => `ticket-${ticketId}`;
 
@@ -8,16 +8,6 @@ export interface LoadedTicket {
   readonly recorded: readonly RecordedEvent[];
   /** The revision of the last event, or -1 when the ticket has none. */
   readonly revision: number;
-}
-
-/** A stored event as the domain's current shape; the one upcasting step every reader uses. */
-export function toTicketEvent(recorded: RecordedEvent): TicketEvent {
-  const schemaVersion = recorded.metadata.schemaVersion;
-  const result = upcastTicketEvent(recorded.type, recorded.data, typeof schemaVersion === 'number' ? schemaVersion : undefined);
-  if (!result.ok) {
-    throw new Error(`${recorded.stream}@${recorded.revision}: ${result.error.message}`);
-  }
-  return result.event;
 }
 
 export function foldTicket(recorded: readonly RecordedEvent[]): TicketState {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
-import { upcastTicketEvent, type TicketEvent } from '@app/ticketing';
+import { toTicketEvent, type TicketEvent } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
 
@@ -85,11 +85,4 @@ function applyOne(db: Database.Database, table: string, ticketId: string, event:
     default:
       return;
   }
-}
-
-export function toTicketEvent(recorded: RecordedEvent): TicketEvent {
-  const version = recorded.metadata.schemaVersion;
-  const result = upcastTicketEvent(recorded.type, recorded.data, typeof version === 'number' ? version : undefined);
-  if (!result.ok) throw new Error(`${recorded.stream}@${recorded.revision}: ${result.error.message}`);
-  return result.event;
 }

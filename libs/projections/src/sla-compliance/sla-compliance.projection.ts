@@ -8,9 +8,9 @@ import {
   parseIsoDuration,
   type SlaPolicyCatalog,
   type TicketEvent,
+  toTicketEvent,
 } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
-import { toTicketEvent } from '../satisfaction/satisfaction.projection';
 import { prepared } from '../statements';
 
 type HistoryEntry = { revision: number; event: TicketEvent };

@@ -1,9 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
-import { evolveAsset, initialAssetState, type AssetEvent, type AssetState } from '@app/ticketing';
+import { evolveAsset, initialAssetState, toTicketEvent, type AssetEvent, type AssetState } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
-import { toTicketEvent } from '../satisfaction/satisfaction.projection';
 
 /**
  * The warranty archive of every asset: its folded state (coverages, entitlements, repairs,
