@@ -41,9 +41,9 @@ describe('SQLite event store', () => {
     const store = open(tempFile());
     const id = randomUUID();
     await store.append('s-1', [{ id, type: 'A', data: {} }]);
-    await expect(store.append('s-2', [{ type: 'B', data: {} }, { id, type: 'C', data: {} }])).rejects.toBeInstanceOf(
-      DuplicateEventId,
-    );
+    const refused = store.append('s-2', [{ type: 'B', data: {} }, { id, type: 'C', data: {} }]);
+    await expect(refused).rejects.toBeInstanceOf(DuplicateEventId);
+    await expect(refused).rejects.toMatchObject({ eventId: id });
     await expect(collect(store.readStream('s-2'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
     await store.close();
   });

@@ -186,7 +186,7 @@ export class SqliteEventStore implements EventStore {
       group.forEach((append, i) => {
         const outcome = outcomes[i];
         if (outcome.ok) append.resolve(outcome.result);
-        else append.reject(translate(outcome.error, append.stream));
+        else append.reject(this.duplicateOf(outcome.error, append) ?? translate(outcome.error, append.stream));
       });
       this.wakeSubscribers();
     }
@@ -290,6 +290,14 @@ export class SqliteEventStore implements EventStore {
     this.db.close();
   }
 
+  /** A UNIQUE(event_id) failure of an append, as the port's error naming the id already stored. */
+  private duplicateOf(error: unknown, append: PendingAppend): DuplicateEventId | undefined {
+    if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_UNIQUE' || !String((error as Error).message).includes('event_id')) return undefined;
+    const stored = this.db.prepare<[string], { event_id: string }>('SELECT event_id FROM events WHERE event_id = ?');
+    const id = append.events.map((event) => event.id).find((candidate) => stored.get(candidate)) ?? append.events[0].id;
+    return new DuplicateEventId(id);
+  }
+
   private wakeSubscribers(): void {
     for (const wake of this.wakers) wake();
   }
@@ -356,10 +364,6 @@ function translate(error: unknown, stream?: string): Error {
   const code = (error as { code?: unknown }).code;
   const message = (error as Error).message ?? String(error);
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-    if (message.includes('event_id')) {
-      const id = /event_id/.test(message) ? 'in this append' : '';
-      return new DuplicateEventId(id);
-    }
     return new WrongExpectedRevision(stream ?? '?', 'a free revision', 'no_stream');
   }
   return new EventStoreUnavailable(`the SQLite event store failed: ${message}`, { cause: error });
