@@ -16,10 +16,10 @@
  * Usage: node dist/bench/emmett.bench.js [--quick] [--json <file>]
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
+import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
 import { infoRow, median, notMeasuredRow, quickMode, ratioRow, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 
@@ -139,7 +139,7 @@ async function viaRaw(file: string, w: Workload): Promise<Measured> {
     const recordedAt = new Date().toISOString();
     for (let i = 0; i < w.perAppend; i++) {
       const p = payloads[(n + i) % 64];
-      insert.run(position++, randomUUID(), stream, expected + 1 + i, 'TicketReported', JSON.stringify(p.data), JSON.stringify(p.metadata), recordedAt);
+      insert.run(position++, timeOrderedUuid(Date.now()), stream, expected + 1 + i, 'TicketReported', JSON.stringify(p.data), JSON.stringify(p.metadata), recordedAt);
     }
   });
   try {

@@ -5,9 +5,9 @@
  * Usage: node dist/bench/store.bench.js [--quick] [--json <file>]
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
+import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
 import { median, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 
@@ -50,7 +50,7 @@ async function viaRaw(path: string, synchronous: SqliteSynchronous, shape: Shape
   const write = db.transaction((stream: string, rows: { data: string; metadata: string }[]) => {
     let revision = revisions.get(stream) ?? -1;
     const recordedAt = new Date().toISOString();
-    for (const row of rows) insert.run(position++, randomUUID(), stream, ++revision, 'TicketReported', row.data, row.metadata, recordedAt);
+    for (const row of rows) insert.run(position++, timeOrderedUuid(Date.now()), stream, ++revision, 'TicketReported', row.data, row.metadata, recordedAt);
     revisions.set(stream, revision);
   });
   const started = performance.now();
