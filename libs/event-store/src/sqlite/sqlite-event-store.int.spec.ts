@@ -85,6 +85,51 @@ describe('SQLite event store', () => {
     await store.close();
   });
 
+  it('writes the rest of a group when one append fails after it began to write (an id already stored)', async () => {
+    const store = open(tempFile());
+    const stored = randomUUID();
+    await store.append('d0', [{ id: stored, type: 'A', data: {} }]);
+    const outcomes = await Promise.allSettled([
+      store.append('d1', [{ type: 'B', data: {} }]),
+      store.append('d2', [{ type: 'C', data: {} }, { id: stored, type: 'D', data: {} }]),
+      store.append('d1', [{ type: 'E', data: {} }], { expectedRevision: 0 }),
+      store.append('d2', [{ type: 'F', data: {} }], { expectedRevision: 'no_stream' }),
+      store.append('d1', [{ type: 'G', data: {} }], { expectedRevision: 0 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'DUPLICATE_EVENT_ID', eventId: stored } });
+    expect(outcomes[4]).toMatchObject({ reason: { code: 'WRONG_EXPECTED_REVISION' } });
+    const all = await collect(store.readAll());
+    expect(all.map((e) => `${e.position.commit}:${e.stream}:${e.revision}:${e.type}`)).toEqual(['0:d0:0:A', '1:d1:0:B', '2:d1:1:E', '3:d2:0:F']);
+    // Each caller was told where its own events went.
+    expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual([
+      { nextExpectedRevision: 0, position: all[1].position },
+      { nextExpectedRevision: 1, position: all[2].position },
+      { nextExpectedRevision: 0, position: all[3].position },
+    ]);
+    await store.close();
+  });
+
+  it('fails only the append that SQLite refuses midway, and writes the others of its group', async () => {
+    const path = tempFile();
+    const store = open(path);
+    await store.append('w0', [{ type: 'A', data: {} }]);
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type = 'Refused' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    raw.close();
+    const outcomes = await Promise.allSettled([
+      store.append('w1', [{ type: 'B', data: {} }], { expectedRevision: 'no_stream' }),
+      store.append('w2', [{ type: 'C', data: {} }, { type: 'Refused', data: {} }]),
+      store.append('w0', [{ type: 'D', data: {} }], { expectedRevision: 0 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(outcomes[1]).toMatchObject({ reason: { code: 'EVENT_STORE_UNAVAILABLE' } });
+    await expect(collect(store.readStream('w2'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    const all = await collect(store.readAll());
+    expect(all.map((e) => `${e.position.commit}:${e.stream}:${e.revision}:${e.type}`)).toEqual(['0:w0:0:A', '1:w1:0:B', '2:w0:1:D']);
+    await store.close();
+  });
+
   it('writes appends accepted before close() and refuses those after', async () => {
     const path = tempFile();
     const store = open(path);

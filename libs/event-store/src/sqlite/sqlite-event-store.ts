@@ -62,6 +62,8 @@ interface PendingAppend {
 }
 
 type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+/** Thrown out of a group transaction to roll it back and write the group one append at a time. */
+const WRITE_FAILED = Symbol('an append failed after it began to write');
 const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
 
 /**
@@ -83,7 +85,8 @@ export class SqliteEventStore implements EventStore {
   private readonly backwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly allStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
-  private readonly commitGroup: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
+  private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
+  private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
 
   private constructor(options: SqliteEventStoreOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
@@ -120,7 +123,7 @@ export class SqliteEventStore implements EventStore {
     const nextPositionStmt = this.db.prepare<[], { next: number }>('SELECT coalesce(max(position), -1) + 1 AS next FROM events');
 
     // One append, inside the group's transaction: better-sqlite3 runs a nested transaction
-    // function as a SAVEPOINT, so a conflict undoes this append alone.
+    // function as a SAVEPOINT, so a failure undoes this append alone.
     const appendOne = this.db.transaction((stream: string, expected: ExpectedRevision, events: SerializedEvent[]): AppendResult => {
       const current = this.lastRevisionStmt.get(stream)?.revision;
       checkExpected(stream, expected, current);
@@ -134,13 +137,42 @@ export class SqliteEventStore implements EventStore {
       }
       return { nextExpectedRevision: revision, position: positionOf(position - 1) };
     });
-    this.commitGroup = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
+    this.commitOneByOne = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
       for (const append of group) {
         try {
           outcomes.push({ ok: true, result: appendOne(append.stream, append.expected, append.events) });
         } catch (error) {
           outcomes.push({ ok: false, error });
         }
+      }
+    }).immediate;
+    // The usual group, without a SAVEPOINT per append: each append's revision is checked before
+    // it writes anything, so one that fails its check has nothing to undo. Any other failure
+    // (a duplicate event id, a full disk) throws WRITE_FAILED: the whole transaction rolls back
+    // and flush() writes the group again with commitOneByOne, which gives every append the
+    // outcome it has there. The transaction holds the write lock from its first statement, so
+    // positions are counted here from one read.
+    this.commitTogether = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
+      try {
+        let position = nextPositionStmt.get()!.next;
+        const recordedAt = new Date().toISOString();
+        for (const append of group) {
+          const stream = append.stream;
+          const current = this.lastRevisionStmt.get(stream)?.revision;
+          if (!expectationMet(append.expected, current)) {
+            outcomes.push({ ok: false, error: new WrongExpectedRevision(stream, String(append.expected), current ?? 'no_stream') });
+            continue;
+          }
+          let revision = current ?? -1;
+          for (const event of append.events) {
+            revision += 1;
+            this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
+            position += 1;
+          }
+          outcomes.push({ ok: true, result: { nextExpectedRevision: revision, position: positionOf(position - 1) } });
+        }
+      } catch {
+        throw WRITE_FAILED;
       }
     }).immediate;
   }
@@ -174,10 +206,16 @@ export class SqliteEventStore implements EventStore {
     this.flushScheduled = false;
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
-      const outcomes: Outcome[] = [];
+      let outcomes: Outcome[] = [];
       try {
         if (this.closed) throw new EventStoreUnavailable('the event store is closed');
-        this.commitGroup(group, outcomes);
+        try {
+          this.commitTogether(group, outcomes);
+        } catch (error) {
+          if (error !== WRITE_FAILED) throw error;
+          outcomes = [];
+          this.commitOneByOne(group, outcomes);
+        }
       } catch (error) {
         // BEGIN or COMMIT failed: the whole group was rolled back, nothing of it is written.
         for (const append of group) append.reject(translate(error, append.stream));
@@ -315,13 +353,17 @@ export class SqliteEventStore implements EventStore {
   }
 }
 
-function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
-  const ok =
+function expectationMet(expected: ExpectedRevision, current: number | undefined): boolean {
+  return (
     expected === 'any' ||
     (expected === 'no_stream' && current === undefined) ||
     (expected === 'stream_exists' && current !== undefined) ||
-    (typeof expected === 'number' && expected === current);
-  if (!ok) throw new WrongExpectedRevision(stream, String(expected), current ?? 'no_stream');
+    (typeof expected === 'number' && expected === current)
+  );
+}
+
+function checkExpected(stream: string, expected: ExpectedRevision, current: number | undefined): void {
+  if (!expectationMet(expected, current)) throw new WrongExpectedRevision(stream, String(expected), current ?? 'no_stream');
 }
 
 function checkCount(maxCount: number | undefined): number {
