@@ -34,9 +34,11 @@ export function prepareAppend(
   if (!Array.isArray(events) || events.length === 0) {
     throw new InvalidEventStoreInput('an append needs at least one event');
   }
+  const now = Date.now();
+  if (events.length === 1) return { expected, events: [serializeEvent(events[0], 0, now)] };
   const seen = new Set<string>();
   const serialized = events.map((event, index) => {
-    const prepared = serializeEvent(event, index);
+    const prepared = serializeEvent(event, index, now);
     if (seen.has(prepared.id)) throw new InvalidEventStoreInput(`event id ${prepared.id} appears twice in one append`);
     seen.add(prepared.id);
     return prepared;
@@ -51,11 +53,16 @@ export function prepareAppend(
  * of on a random page of it.
  */
 export function timeOrderedUuid(epochMs: number): string {
+  if (epochMs !== timePrefix.ms) {
+    const time = epochMs.toString(16).padStart(12, '0');
+    timePrefix.ms = epochMs;
+    timePrefix.text = `${time.slice(0, 8)}-${time.slice(8, 12)}-7`;
+  }
   // A version 4 UUID is xxxxxxxx-xxxx-4xxx-Vxxx-xxxxxxxxxxxx, V already the RFC 9562 variant.
-  const random = randomUUID();
-  const time = epochMs.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15)}`;
+  return timePrefix.text + randomUUID().slice(15);
 }
+/** The time part of the last id made, kept for the other ids of the same millisecond. */
+const timePrefix = { ms: -1, text: '' };
 
 export function checkStreamName(stream: unknown): asserts stream is string {
   if (typeof stream !== 'string' || stream.trim().length === 0) {
@@ -65,27 +72,34 @@ export function checkStreamName(stream: unknown): asserts stream is string {
   if (stream.startsWith('$')) throw new InvalidEventStoreInput('stream names starting with $ are reserved');
 }
 
-function serializeEvent(event: EventToAppend, index: number): SerializedEvent {
-  const where = `event ${index}`;
-  if (event === null || typeof event !== 'object') throw new InvalidEventStoreInput(`${where} is not an object`);
-  const id = event.id ?? timeOrderedUuid(Date.now());
-  if (typeof id !== 'string' || !UUID.test(id)) throw new InvalidEventStoreInput(`${where}: id must be a UUID`);
-  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > MAX_NAME_LENGTH || event.type.startsWith('$')) {
-    throw new InvalidEventStoreInput(`${where}: type must be a non-empty name of at most ${MAX_NAME_LENGTH} characters, not starting with $`);
+function serializeEvent(event: EventToAppend, index: number, now: number): SerializedEvent {
+  // Messages are built only on failure: this runs for every event appended.
+  if (event === null || typeof event !== 'object') throw new InvalidEventStoreInput(`event ${index} is not an object`);
+  let id: string;
+  if (event.id === undefined || event.id === null) {
+    id = timeOrderedUuid(now);
+  } else {
+    if (typeof event.id !== 'string' || !UUID.test(event.id)) throw new InvalidEventStoreInput(`event ${index}: id must be a UUID`);
+    id = event.id.toLowerCase();
   }
-  if (!isPlainObject(event.data)) throw new InvalidEventStoreInput(`${where}: data must be a JSON object`);
+  if (typeof event.type !== 'string' || event.type.length === 0 || event.type.length > MAX_NAME_LENGTH || event.type.startsWith('$')) {
+    throw new InvalidEventStoreInput(`event ${index}: type must be a non-empty name of at most ${MAX_NAME_LENGTH} characters, not starting with $`);
+  }
+  if (!isPlainObject(event.data)) throw new InvalidEventStoreInput(`event ${index}: data must be a JSON object`);
   const metadata = event.metadata ?? {};
-  if (!isPlainObject(metadata)) throw new InvalidEventStoreInput(`${where}: metadata must be a JSON object`);
-  assertJson(event.data, `${where}: data`);
-  assertJson(metadata, `${where}: metadata`);
+  if (!isPlainObject(metadata)) throw new InvalidEventStoreInput(`event ${index}: metadata must be a JSON object`);
+  const dataProblem = jsonProblem(event.data, 0);
+  if (dataProblem !== undefined) throw new InvalidEventStoreInput(`event ${index}: data ${dataProblem}`);
+  const metadataProblem = jsonProblem(metadata, 0);
+  if (metadataProblem !== undefined) throw new InvalidEventStoreInput(`event ${index}: metadata ${metadataProblem}`);
   const data = JSON.stringify(event.data);
   const meta = JSON.stringify(metadata);
   // Strings are at most 3 UTF-8 bytes per UTF-16 unit; measure exactly only near the limit.
   const roughBytes = (data.length + meta.length) * 3;
   if (roughBytes > MAX_EVENT_BYTES && Buffer.byteLength(data) + Buffer.byteLength(meta) > MAX_EVENT_BYTES) {
-    throw new InvalidEventStoreInput(`${where} is larger than ${MAX_EVENT_BYTES} bytes`);
+    throw new InvalidEventStoreInput(`event ${index} is larger than ${MAX_EVENT_BYTES} bytes`);
   }
-  return { id: id.toLowerCase(), type: event.type, data, metadata: meta, source: { data: event.data, metadata } };
+  return { id, type: event.type, data, metadata: meta, source: { data: event.data, metadata } };
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -97,27 +111,34 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * JSON.stringify drops or bends what JSON cannot hold (undefined, NaN, Dates, Maps, cycles);
  * the store refuses such values instead, so what is read back equals what was written.
+ * Returns what is wrong with the value, or undefined when it is JSON.
  */
-function assertJson(value: unknown, where: string, depth = 0): void {
-  if (depth > 64) throw new InvalidEventStoreInput(`${where} is nested deeper than 64 levels`);
+function jsonProblem(value: unknown, depth: number): string | undefined {
+  if (depth > 64) return 'is nested deeper than 64 levels';
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return;
+      return undefined;
     case 'number':
-      if (!Number.isFinite(value)) throw new InvalidEventStoreInput(`${where} holds a non-finite number`);
-      return;
-    case 'object':
-      if (value === null) return;
+      return Number.isFinite(value) ? undefined : 'holds a non-finite number';
+    case 'object': {
+      if (value === null) return undefined;
       if (Array.isArray(value)) {
-        for (const item of value) assertJson(item, where, depth + 1);
-        return;
+        for (const item of value) {
+          const problem = jsonProblem(item, depth + 1);
+          if (problem !== undefined) return problem;
+        }
+        return undefined;
       }
-      if (!isPlainObject(value)) throw new InvalidEventStoreInput(`${where} holds a value that is not JSON`);
-      for (const key of Object.keys(value)) assertJson(value[key], where, depth + 1);
-      return;
+      if (!isPlainObject(value)) return 'holds a value that is not JSON';
+      for (const key of Object.keys(value)) {
+        const problem = jsonProblem(value[key], depth + 1);
+        if (problem !== undefined) return problem;
+      }
+      return undefined;
+    }
     default:
-      throw new InvalidEventStoreInput(`${where} holds a ${typeof value}, which is not JSON`);
+      return `holds a ${typeof value}, which is not JSON`;
   }
 }
 
