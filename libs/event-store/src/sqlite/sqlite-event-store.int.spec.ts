@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DuplicateEventId } from '../errors';
+import { positionOf } from '../position';
 import type { EventStore, RecordedEvent } from '../event-store.port';
 import { testEventStore } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
@@ -128,6 +129,39 @@ describe('SQLite event store', () => {
     const all = await collect(store.readAll());
     expect(all.map((e) => `${e.position.commit}:${e.stream}:${e.revision}:${e.type}`)).toEqual(['0:w0:0:A', '1:w1:0:B', '2:w0:1:D']);
     await store.close();
+  });
+
+  it('fails a whole group that SQLite rolls back midway, writing none of it', async () => {
+    const path = tempFile();
+    const store = open(path);
+    const raw = new Database(path);
+    raw.exec(`CREATE TRIGGER undo_all BEFORE INSERT ON events WHEN NEW.type = 'UndoAll' BEGIN SELECT RAISE(ROLLBACK, 'undone'); END`);
+    raw.close();
+    const outcomes = await Promise.allSettled([
+      store.append('r1', [{ type: 'A', data: {} }], { expectedRevision: 'no_stream' }),
+      store.append('r2', [{ type: 'UndoAll', data: {} }]),
+      store.append('r3', [{ type: 'B', data: {} }]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await collect(store.readAll())).toEqual([]);
+    // Nothing of the group is remembered either: r1 has still no events.
+    await expect(store.append('r1', [{ type: 'C', data: {} }], { expectedRevision: 'no_stream' })).resolves.toMatchObject({ nextExpectedRevision: 0 });
+    await store.close();
+  });
+
+  it('checks expected revisions against what another connection appended between its groups', async () => {
+    const path = tempFile();
+    const first = open(path);
+    const second = open(path);
+    await first.append('x', [{ type: 'A', data: {} }], { expectedRevision: 'no_stream' });
+    await second.append('x', [{ type: 'B', data: {} }], { expectedRevision: 0 });
+    await expect(first.append('x', [{ type: 'C', data: {} }], { expectedRevision: 1 })).resolves.toEqual({ nextExpectedRevision: 2, position: positionOf(2) });
+    await expect(first.append('x', [{ type: 'D', data: {} }], { expectedRevision: 1 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    await expect(second.append('x', [{ type: 'E', data: {} }], { expectedRevision: 1 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
+    await expect(second.append('x', [{ type: 'F', data: {} }], { expectedRevision: 2 })).resolves.toEqual({ nextExpectedRevision: 3, position: positionOf(3) });
+    expect((await collect(first.readStream('x'))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'F']);
+    await second.close();
+    await first.close();
   });
 
   it('writes appends accepted before close() and refuses those after', async () => {

@@ -59,6 +59,10 @@ const PAGE = 500;
  * the file's size too, so FULL keeps SQLite's default. Durability is the same either way.
  */
 const NO_SYNC_CHECKPOINT_PAGES = 10_000;
+/** The most streams whose revision the store remembers between groups; then it starts afresh. */
+const MAX_CACHED_STREAMS = 10_000;
+/** A stream without events, in the revision cache. */
+const NO_STREAM = -1;
 /** The most appends one group commit takes; the rest go in the next group. */
 const MAX_GROUP = 1000;
 
@@ -95,6 +99,13 @@ export class SqliteEventStore implements EventStore {
   private readonly allStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
   private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
+  /**
+   * The last revision of streams that group commits have read or written (NO_STREAM for none).
+   * It holds only while no other connection commits: SQLite's data_version tells, and the cache
+   * is emptied when it moves (another process appending to the same file) or a group rolls back.
+   */
+  private readonly revisions = new Map<string, number>();
+  private revisionsDataVersion: number | undefined;
   private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
 
   private constructor(options: SqliteEventStoreOptions) {
@@ -153,6 +164,9 @@ export class SqliteEventStore implements EventStore {
         try {
           outcomes.push({ ok: true, result: appendOne(append.stream, append.expected, append.events) });
         } catch (error) {
+          // SQLite may roll the whole transaction back on some errors (a full disk, an I/O error):
+          // then nothing of the group is written, and the group fails as one.
+          if (!this.db.inTransaction) throw error;
           outcomes.push({ ok: false, error });
         }
       }
@@ -163,13 +177,23 @@ export class SqliteEventStore implements EventStore {
     // and flush() writes the group again with commitOneByOne, which gives every append the
     // outcome it has there. The transaction holds the write lock from its first statement, so
     // positions are counted here from one read.
+    const dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck();
     this.commitTogether = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
       try {
+        // Inside the transaction the write lock is held: no other connection commits until it ends.
+        const dataVersion = dataVersionStmt.get()!;
+        if (dataVersion !== this.revisionsDataVersion || this.revisions.size > MAX_CACHED_STREAMS) this.revisions.clear();
+        this.revisionsDataVersion = dataVersion;
         let position = nextPositionStmt.get()!.next;
         const recordedAt = new Date().toISOString();
         for (const append of group) {
           const stream = append.stream;
-          const current = this.lastRevisionStmt.get(stream)?.revision;
+          let known = this.revisions.get(stream);
+          if (known === undefined) {
+            known = this.lastRevisionStmt.get(stream)?.revision ?? NO_STREAM;
+            this.revisions.set(stream, known);
+          }
+          const current = known === NO_STREAM ? undefined : known;
           if (!expectationMet(append.expected, current)) {
             outcomes.push({ ok: false, error: new WrongExpectedRevision(stream, String(append.expected), current ?? 'no_stream') });
             continue;
@@ -180,6 +204,8 @@ export class SqliteEventStore implements EventStore {
             this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
             position += 1;
           }
+          // Not committed yet: flush() empties the cache if this transaction does not commit.
+          this.revisions.set(stream, revision);
           outcomes.push({ ok: true, result: { nextExpectedRevision: revision, position: positionOf(position - 1) } });
         }
       } catch {
@@ -223,6 +249,8 @@ export class SqliteEventStore implements EventStore {
         try {
           this.commitTogether(group, outcomes);
         } catch (error) {
+          // Rolled back: what the cache learnt in the transaction may not be in the file.
+          this.revisions.clear();
           if (error !== WRITE_FAILED) throw error;
           outcomes = [];
           this.commitOneByOne(group, outcomes);
