@@ -99,6 +99,7 @@ export class SqliteEventStore implements EventStore {
   private readonly allStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
   private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
+  private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   /**
    * The last revision of streams that group commits have read or written (NO_STREAM for none).
    * It holds only while no other connection commits: SQLite's data_version tells, and the cache
@@ -106,7 +107,6 @@ export class SqliteEventStore implements EventStore {
    */
   private readonly revisions = new Map<string, number>();
   private revisionsDataVersion: number | undefined;
-  private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
 
   private constructor(options: SqliteEventStoreOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 50;
@@ -256,7 +256,7 @@ export class SqliteEventStore implements EventStore {
           this.commitOneByOne(group, outcomes);
         }
       } catch (error) {
-        // BEGIN or COMMIT failed: the whole group was rolled back, nothing of it is written.
+        // BEGIN or COMMIT failed, or SQLite rolled the transaction back: nothing of the group is written.
         for (const append of group) append.reject(translate(error, append.stream));
         continue;
       }
