@@ -47,6 +47,29 @@ describe('the audit hash chain', () => {
     expect(first.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('hashes as the README tells a third party to check it', () => {
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const canon = (v: unknown): string =>
+      v === null || typeof v !== 'object'
+        ? JSON.stringify(v)
+        : Array.isArray(v)
+          ? `[${v.map(canon).join(',')}]`
+          : `{${Object.keys(v)
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`;
+    const e = {
+      stream: 'ticket-9',
+      revision: 3,
+      type: 'Restored',
+      data: { z: [1, { b: 'é', a: null }], '10': 1, '9': 2, a: 'x"\n' },
+      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1 },
+    };
+    const { hash: _hash, previousHash: _previous, ...metadata } = e.metadata;
+    expect(eventHash('p', e)).toBe(sha(`p\n${canon({ stream: e.stream, revision: e.revision, type: e.type, data: e.data, metadata })}`));
+  });
+
   it('chains the events of one append to each other', () => {
     const events = chainEvents('ticket-2', undefined, [
       { type: 'A', data: {} },
