@@ -1,6 +1,6 @@
 /**
  * The verify benchmark: `verifyStore` (what `ticket-audit verify` and GET /v1/audit/verify run:
- * readAll through the port, the hash chain of every stream recomputed) over the generated store
+ * the SQLite adapter's stored text in log order, the hash chain of every stream recomputed) over the generated store
  * (1,000,000 events; --quick: 100,000), against a raw read of the same events from SQLite in the
  * same run (SELECT ... ORDER BY position, JSON.parse of data and metadata).
  * Target: verify >= 0.5 of the raw read rate.

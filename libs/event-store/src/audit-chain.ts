@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import type { EventToAppend, RecordedEvent } from './event-store.port';
+import { hash } from 'node:crypto';
+import { canonicalMetadataText, canonicalText } from './canonical-text';
+import type { EventToAppend, RecordedEvent, StoredEventText } from './event-store.port';
 
 /**
  * Tamper evidence. Each event's metadata carries `hash`: SHA-256 (hex) over the previous event's
@@ -24,16 +25,33 @@ export function canonicalJson(value: unknown): string {
     for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
     return `${out}]`;
   }
-  const object = value as Record<string, unknown>;
+  return canonicalObject(value as Record<string, unknown>, false);
+}
+
+/** With `withoutHashFields`, the object's own `hash` and `previousHash` are left out (not nested ones). */
+function canonicalObject(object: Record<string, unknown>, withoutHashFields: boolean): string {
   const keys = Object.keys(object).sort();
   let out = '{';
   let first = true;
   for (const key of keys) {
     const item = object[key];
-    if (item === undefined) continue;
+    if (item === undefined || (withoutHashFields && (key === HASH_FIELDS[0] || key === HASH_FIELDS[1]))) continue;
     out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
     first = false;
   }
+  return `${out}}`;
+}
+
+/**
+ * The canonical JSON of `{ stream, revision, type, data, metadata }` from the canonical texts of
+ * data and metadata (undefined members left out, as canonicalJson does).
+ */
+function hashedRecord(stream: unknown, revision: unknown, type: unknown, data: string | undefined, metadata: string): string {
+  let out = data === undefined ? '{' : `{"data":${data},`;
+  out += `"metadata":${metadata}`;
+  if (revision !== undefined) out += `,"revision":${canonicalJson(revision)}`;
+  if (stream !== undefined) out += `,"stream":${canonicalJson(stream)}`;
+  if (type !== undefined) out += `,"type":${canonicalJson(type)}`;
   return `${out}}`;
 }
 
@@ -41,10 +59,11 @@ export function eventHash(
   previousHash: string,
   content: { stream: string; revision: number; type: string; data: unknown; metadata: Record<string, unknown> },
 ): string {
-  const metadata = { ...content.metadata };
-  for (const field of HASH_FIELDS) delete metadata[field];
-  const canonical = canonicalJson({ stream: content.stream, revision: content.revision, type: content.type, data: content.data, metadata });
-  return sha256(`${previousHash}\n${canonical}`);
+  // The metadata is hashed as an object copy of itself would be (null gives {}).
+  const source = content.metadata as unknown;
+  const metadata = canonicalObject(typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : { ...(source as object) }, true);
+  const data = content.data === undefined ? undefined : canonicalJson(content.data);
+  return sha256(`${previousHash}\n${hashedRecord(content.stream, content.revision, content.type, data, metadata)}`);
 }
 
 /**
@@ -62,6 +81,12 @@ export function chainEvents(stream: string, last: RecordedEvent | undefined, eve
     return { ...event, metadata: { ...metadata, hash } };
   });
 }
+
+/** What the chain covers of an event. */
+export type ChainedEvent = Pick<RecordedEvent, 'stream' | 'revision' | 'type' | 'data' | 'metadata'>;
+
+/** The reason given for an event whose stored data or metadata is not JSON. */
+export const UNREADABLE_EVENT = 'the stored event is not valid JSON';
 
 export interface ChainBreak {
   readonly stream: string;
@@ -90,9 +115,9 @@ export class ChainVerifier {
     this.streams.set(stream, { revision: Math.max(revision, previous?.revision ?? -1), hash: '', broken: true });
   }
 
-  check(event: RecordedEvent): void {
+  check(event: ChainedEvent): void {
     this.checkedEvents += 1;
-    const previous = this.streams.get(event.stream) ?? { revision: -1, hash: genesisHash(event.stream), broken: false };
+    const previous = this.previousOf(event.stream);
     const expectedRevision = previous.revision + 1;
     const recomputed = eventHash(previous.hash, event);
     const stored = event.metadata.hash;
@@ -112,8 +137,47 @@ export class ChainVerifier {
       broken: previous.broken || reason !== undefined,
     });
   }
+
+  /**
+   * `check` for an event as stored, data and metadata still JSON text. When the text is what
+   * JSON.stringify writes, its canonical form comes from the text itself (`canonical-text.ts`),
+   * without parsing; an event found in order that way is passed. Anything else (a text of another
+   * kind, a hash or link that does not match) is parsed and judged by `check` itself, so verdicts
+   * and reasons are those of `check`; a text that does not parse is `UNREADABLE_EVENT`.
+   */
+  checkStored(event: StoredEventText): void {
+    const { stream, revision, data, metadata } = event;
+    if (typeof stream === 'string' && typeof data === 'string' && typeof metadata === 'string') {
+      const canonicalData = canonicalText(data);
+      const canonicalMetadata = canonicalData === undefined ? undefined : canonicalMetadataText(metadata);
+      if (canonicalMetadata !== undefined) {
+        const previous = this.previousOf(stream);
+        const { hash: stored, previousHash } = canonicalMetadata;
+        if (revision === previous.revision + 1 && previousHash === previous.hash && stored !== undefined) {
+          const recomputed = sha256(`${previous.hash}\n${hashedRecord(stream, revision, event.type, canonicalData, canonicalMetadata.canonical)}`);
+          if (stored === recomputed) {
+            this.checkedEvents += 1;
+            this.streams.set(stream, { revision, hash: stored, broken: previous.broken });
+            return;
+          }
+        }
+      }
+    }
+    let parsed: ChainedEvent;
+    try {
+      parsed = { stream, revision, type: event.type, data: JSON.parse(data), metadata: JSON.parse(metadata) };
+    } catch {
+      this.unreadable(stream, revision, UNREADABLE_EVENT);
+      return;
+    }
+    this.check(parsed);
+  }
+
+  private previousOf(stream: string): { revision: number; hash: string; broken: boolean } {
+    return this.streams.get(stream) ?? { revision: -1, hash: genesisHash(stream), broken: false };
+  }
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+  return hash('sha256', text, 'hex');
 }

@@ -1,6 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { EventToAppend, RecordedEvent } from './event-store.port';
-import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash } from './audit-chain';
+import { createHash, randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
+import fc from 'fast-check';
+import type { EventToAppend, RecordedEvent, StoredEventText } from './event-store.port';
+import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash, UNREADABLE_EVENT } from './audit-chain';
 import { positionOf } from './position';
 
 /** Stores events the way an adapter would: revisions and positions in order. */
@@ -43,6 +45,29 @@ describe('the audit hash chain', () => {
     expect(second.metadata.previousHash).toBe(first.metadata.hash);
     expect(first.metadata.hash).toBe(eventHash(genesisHash('ticket-1'), first));
     expect(first.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('hashes as the README tells a third party to check it', () => {
+    const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+    const canon = (v: unknown): string =>
+      v === null || typeof v !== 'object'
+        ? JSON.stringify(v)
+        : Array.isArray(v)
+          ? `[${v.map(canon).join(',')}]`
+          : `{${Object.keys(v)
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .sort()
+              .map((k) => `${JSON.stringify(k)}:${canon((v as Record<string, unknown>)[k])}`)
+              .join(',')}}`;
+    const e = {
+      stream: 'ticket-9',
+      revision: 3,
+      type: 'Restored',
+      data: { z: [1, { b: 'é', a: null }], '10': 1, '9': 2, a: 'x"\n' },
+      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1 },
+    };
+    const { hash: _hash, previousHash: _previous, ...metadata } = e.metadata;
+    expect(eventHash('p', e)).toBe(sha(`p\n${canon({ stream: e.stream, revision: e.revision, type: e.type, data: e.data, metadata })}`));
   });
 
   it('chains the events of one append to each other', () => {
@@ -98,5 +123,154 @@ describe('the audit hash chain', () => {
     expect(verify(events).broken).toEqual([
       { stream: 'ticket-f', revision: 2, reason: 'previousHash does not match the hash of the event before it' },
     ]);
+  });
+});
+
+/** An event as the SQLite adapter writes it: data and metadata through JSON.stringify. */
+function asStored(event: RecordedEvent): StoredEventText {
+  return { stream: event.stream, revision: event.revision, type: event.type, data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) };
+}
+
+function verifyStored(rows: StoredEventText[]) {
+  const verifier = new ChainVerifier();
+  for (const row of rows) verifier.checkStored(row);
+  return verifier;
+}
+
+/** How stored rows were judged before checkStored: parsed as the adapter parses them, then check. */
+function verifyParsed(rows: StoredEventText[]) {
+  const verifier = new ChainVerifier();
+  for (const row of rows) {
+    let event: RecordedEvent;
+    try {
+      event = { ...row, id: randomUUID(), position: positionOf(0), recordedAt: '', data: JSON.parse(row.data), metadata: JSON.parse(row.metadata) };
+    } catch {
+      verifier.unreadable(row.stream, row.revision, UNREADABLE_EVENT);
+      continue;
+    }
+    verifier.check(event);
+  }
+  return verifier;
+}
+
+function expectSameVerdict(rows: StoredEventText[]) {
+  const stored = verifyStored(rows);
+  const parsed = verifyParsed(rows);
+  expect({ broken: stored.broken, events: stored.checkedEvents, streams: stored.checkedStreams }).toEqual({
+    broken: parsed.broken,
+    events: parsed.checkedEvents,
+    streams: parsed.checkedStreams,
+  });
+  return stored;
+}
+
+/** A stored log of two interleaved streams whose data has its keys out of order, as the domain writes them. */
+function storedLog(): StoredEventText[] {
+  const a = chainOf('ticket-a', 4).map(asStored);
+  const b = chainOf('ticket-b', 3).map(asStored);
+  return [a[0], b[0], a[1], b[1], b[2], a[2], a[3]];
+}
+
+describe('the audit hash chain over stored text', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('passes an untouched log from the stored text alone, without parsing it', () => {
+    const rows = storedLog();
+    expect(rows[0].data.indexOf('"text"')).toBeGreaterThan(rows[0].data.indexOf('"i"'));
+    const parse = jest.spyOn(JSON, 'parse');
+    const verifier = verifyStored(rows);
+    expect(parse).not.toHaveBeenCalled();
+    expect(verifier.broken).toEqual([]);
+    expect(verifier.checkedEvents).toBe(7);
+    expect(verifier.checkedStreams).toBe(2);
+  });
+
+  it('passes rows equal in meaning to what was hashed but not in canonical form, by parsing them', () => {
+    const rows = storedLog();
+    const data = JSON.parse(rows[2].data) as Record<string, unknown>;
+    const metadata = JSON.parse(rows[5].metadata) as Record<string, unknown>;
+    rows[2] = { ...rows[2], data: JSON.stringify(data, null, 2).replace('"i": 1', '"i": 1.0') };
+    // The hash itself written with an escape: the same string once parsed.
+    rows[5] = { ...rows[5], metadata: JSON.stringify(metadata).replace(`"hash":"${String(metadata.hash).slice(0, 1)}`, `"hash":"\\u00${String(metadata.hash).charCodeAt(0).toString(16)}`) };
+    expect(rows[5].metadata).toContain('"hash":"\\u00');
+    const parse = jest.spyOn(JSON, 'parse');
+    const verifier = expectSameVerdict(rows);
+    expect(verifier.broken).toEqual([]);
+    expect(parse).toHaveBeenCalled();
+  });
+
+  it('names a row whose non-canonical text was hashed as it stands, as the parsed check does', () => {
+    const rows = storedLog();
+    const row = rows[2];
+    const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
+    const data = row.data.replace(':', ': ');
+    const { hash: _hash, previousHash, ...rest } = metadata;
+    // A forger hashing the text with its space instead of the canonical form.
+    const record = `{"data":${data},"metadata":${canonicalJson(rest)},"revision":${row.revision},"stream":${JSON.stringify(row.stream)},"type":${JSON.stringify(row.type)}}`;
+    const forgedHash = createHash('sha256').update(`${String(previousHash)}\n${record}`).digest('hex');
+    rows[2] = { ...row, data, metadata: JSON.stringify({ ...metadata, hash: forgedHash }) };
+    expect(expectSameVerdict(rows).broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: 'the content does not match its hash' }]);
+  });
+
+  it('names changed, deleted, swapped and re-hashed events as the parsed check does', () => {
+    const changed = storedLog();
+    changed[2] = { ...changed[2], data: changed[2].data.replace('"i":1', '"i":7') };
+    expect(expectSameVerdict(changed).broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: 'the content does not match its hash' }]);
+
+    const retyped = storedLog();
+    retyped[4] = { ...retyped[4], type: 'Other' };
+    expect(expectSameVerdict(retyped).broken).toEqual([{ stream: 'ticket-b', revision: 2, reason: 'the content does not match its hash' }]);
+
+    const deleted = storedLog();
+    deleted.splice(2, 1);
+    expect(expectSameVerdict(deleted).broken).toEqual([{ stream: 'ticket-a', revision: 2, reason: 'revision 1 is missing' }]);
+
+    const swapped = storedLog();
+    [swapped[5], swapped[6]] = [{ ...swapped[6], revision: 2 }, { ...swapped[5], revision: 3 }];
+    expect(expectSameVerdict(swapped).broken[0]).toMatchObject({ stream: 'ticket-a', revision: 2 });
+
+    const unhashed = storedLog();
+    const metadata = JSON.parse(unhashed[1].metadata) as Record<string, unknown>;
+    delete metadata.hash;
+    unhashed[1] = { ...unhashed[1], metadata: JSON.stringify(metadata) };
+    expect(expectSameVerdict(unhashed).broken).toEqual([{ stream: 'ticket-b', revision: 0, reason: 'the event has no hash' }]);
+
+    const events = chainOf('ticket-f', 4);
+    const forged = { ...events[1], data: { i: 1, text: 'changed' } };
+    forged.metadata = { ...forged.metadata, hash: eventHash(String(forged.metadata.previousHash), forged) };
+    events[1] = forged;
+    expect(expectSameVerdict(events.map(asStored)).broken).toEqual([
+      { stream: 'ticket-f', revision: 2, reason: 'previousHash does not match the hash of the event before it' },
+    ]);
+  });
+
+  it('names an unreadable row, does not blame the rest of its stream for it, and checks the other streams', () => {
+    const rows = storedLog();
+    rows[2] = { ...rows[2], data: rows[2].data.slice(0, -1) };
+    const verifier = expectSameVerdict(rows);
+    expect(verifier.broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: UNREADABLE_EVENT }]);
+    expect(verifier.checkedEvents).toBe(7);
+  });
+
+  it('judges any one-character change to a stored row as the parsed check does', () => {
+    const log = storedLog();
+    fc.assert(
+      fc.property(
+        fc.nat(log.length - 1),
+        fc.constantFrom<'data' | 'metadata'>('data', 'metadata'),
+        fc.nat(),
+        fc.constantFrom('drop', 'insert', 'replace'),
+        fc.constantFrom(' ', '"', '\\', '0', '9', 'a', 'f', ',', ':', '{', '}', '[', '\n', 'é', '\ud800'),
+        (index, column, at, edit, char) => {
+          const rows = [...log];
+          const text = rows[index][column];
+          const i = at % text.length;
+          const edited = edit === 'drop' ? text.slice(0, i) + text.slice(i + 1) : text.slice(0, i) + char + text.slice(edit === 'insert' ? i : i + 1);
+          rows[index] = { ...rows[index], [column]: edited };
+          expectSameVerdict(rows);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -104,6 +104,31 @@ export interface EventStore {
   close(): Promise<void>;
 }
 
+/** An event's chained content as stored: data and metadata are the JSON text the store wrote. */
+export interface StoredEventText {
+  readonly stream: string;
+  readonly revision: number;
+  readonly type: string;
+  readonly data: string;
+  readonly metadata: string;
+}
+
+/**
+ * What a store that keeps events as JSON text may offer besides the port (the SQLite adapter):
+ * its events unparsed, a page at a time, for the audit verification to hash the text itself.
+ */
+export interface StoredTextReader {
+  /** The whole log in position order, as `readAll` from the start. */
+  readAllText(): AsyncIterable<readonly StoredEventText[]>;
+  /** One stream forwards from revision 0, as `readStream`; throws `StreamNotFound` when it has no events. */
+  readStreamText(stream: string): AsyncIterable<readonly StoredEventText[]>;
+}
+
+export function readsStoredText(store: EventStore): store is EventStore & StoredTextReader {
+  const candidate = store as Partial<StoredTextReader>;
+  return typeof candidate.readAllText === 'function' && typeof candidate.readStreamText === 'function';
+}
+
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */
 export async function readStreamOrEmpty(
   store: EventStore,

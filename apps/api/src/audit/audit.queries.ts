@@ -1,6 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import { ChainVerifier, CorruptStoredEvent, formatPosition, readStreamOrEmpty, StreamNotFound, type ChainBreak, type EventStore, type Position, type RecordedEvent } from '@app/event-store';
+import {
+  ChainVerifier,
+  CorruptStoredEvent,
+  formatPosition,
+  readsStoredText,
+  readStreamOrEmpty,
+  StreamNotFound,
+  UNREADABLE_EVENT,
+  type ChainBreak,
+  type EventStore,
+  type Position,
+  type RecordedEvent,
+  type StoredEventText,
+} from '@app/event-store';
 import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState, toTicketEvent } from '@app/ticketing';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
@@ -151,6 +164,29 @@ export class VerifyChainsHandler implements IQueryHandler<VerifyChains, Verifica
 
 export async function verifyStore(store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<Verification> {
   const verifier = new ChainVerifier();
+  try {
+    if (readsStoredText(store)) await checkStoredText(verifier, stream ? store.readStreamText(stream) : store.readAllText(), onProgress);
+    else await checkRecorded(verifier, store, stream, onProgress);
+  } catch (error) {
+    if (error instanceof StreamNotFound && stream) {
+      throw new ProblemError(problem(404, 'STREAM_NOT_FOUND', `there is no stream ${stream}`));
+    }
+    throw error;
+  }
+  return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
+}
+
+/** A store that hands out its stored text: the chain is checked on the text, unreadable events included. */
+async function checkStoredText(verifier: ChainVerifier, pages: AsyncIterable<readonly StoredEventText[]>, onProgress?: (checked: number) => void): Promise<void> {
+  for await (const page of pages) {
+    for (const event of page) {
+      verifier.checkStored(event);
+      if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
+    }
+  }
+}
+
+async function checkRecorded(verifier: ChainVerifier, store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<void> {
   // An event that cannot be read back is reported, and the walk resumes just after it.
   let resume: { position?: Position; revision?: number } = {};
   for (;;) {
@@ -160,17 +196,13 @@ export async function verifyStore(store: EventStore, stream?: string, onProgress
         verifier.check(event);
         if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
       }
-      break;
+      return;
     } catch (error) {
-      if (error instanceof StreamNotFound && stream) {
-        throw new ProblemError(problem(404, 'STREAM_NOT_FOUND', `there is no stream ${stream}`));
-      }
       if (!(error instanceof CorruptStoredEvent)) throw error;
-      verifier.unreadable(error.stream, error.revision, 'the stored event is not valid JSON');
+      verifier.unreadable(error.stream, error.revision, UNREADABLE_EVENT);
       resume = stream
         ? { revision: error.revision + 1 }
         : { position: { commit: error.position.commit + 1n, prepare: error.position.prepare + 1n } };
     }
   }
-  return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
 }

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { DuplicateEventId } from '../errors';
 import { positionOf } from '../position';
-import type { EventStore, RecordedEvent } from '../event-store.port';
+import { readsStoredText, type EventStore, type RecordedEvent, type StoredEventText } from '../event-store.port';
 import { testEventStore } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -184,5 +184,51 @@ describe('SQLite event store', () => {
     expect(() => raw.prepare(`INSERT INTO events VALUES (1, ?, 's', 0, 'A', '{}', '{}', 'x')`).run(randomUUID())).toThrow(/UNIQUE/);
     raw.close();
     return store.close();
+  });
+
+  it('hands out the stored text of the log and of one stream in pages, as readAll and readStream order them', async () => {
+    const path = tempFile();
+    const store = open(path);
+    expect(readsStoredText(store)).toBe(true);
+    // More than one page (500 rows) of each.
+    await store.append('t-1', Array.from({ length: 700 }, (_, i) => ({ type: 'A', data: { z: i, a: 'é' }, metadata: { n: i } })));
+    await store.append('t-2', [{ type: 'B', data: { b: [1, 2] } }]);
+    await store.append('t-1', Array.from({ length: 400 }, (_, i) => ({ type: 'C', data: { z: 700 + i } })));
+    const all: StoredEventText[] = [];
+    let pages = 0;
+    for await (const page of store.readAllText()) {
+      pages += 1;
+      all.push(...page);
+    }
+    expect(pages).toBeGreaterThan(1);
+    const recorded = await collect(store.readAll());
+    expect(all).toEqual(
+      recorded.map((e) => ({ stream: e.stream, revision: e.revision, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) })),
+    );
+    expect(all[0].data).toBe('{"z":0,"a":"é"}');
+
+    const stream: StoredEventText[] = [];
+    for await (const page of store.readStreamText('t-1')) stream.push(...page);
+    expect(stream.map((e) => e.revision)).toEqual(Array.from({ length: 1100 }, (_, i) => i));
+    expect(stream.every((e) => e.stream === 't-1')).toBe(true);
+
+    // The text is what is in the file, even when it is not JSON.
+    const raw = new Database(path);
+    raw.prepare(`UPDATE events SET data = 'not json' WHERE stream = 't-2'`).run();
+    raw.close();
+    for await (const page of store.readStreamText('t-2')) expect(page).toEqual([{ stream: 't-2', revision: 0, type: 'B', data: 'not json', metadata: '{}' }]);
+    await store.close();
+  });
+
+  it('reads the stored text of a stream that does not exist as StreamNotFound, and of a closed store as unavailable', async () => {
+    const store = open(tempFile());
+    await store.append('t', [{ type: 'A', data: {} }]);
+    const drain = async (pages: AsyncIterable<readonly StoredEventText[]>) => {
+      for await (const page of pages) void page;
+    };
+    await expect(drain(store.readStreamText('missing'))).rejects.toMatchObject({ code: 'STREAM_NOT_FOUND' });
+    await store.close();
+    await expect(drain(store.readAllText())).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
+    await expect(drain(store.readStreamText('t'))).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
   });
 });

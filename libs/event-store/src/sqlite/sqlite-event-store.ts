@@ -21,6 +21,8 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StoredEventText,
+  StoredTextReader,
   SubscribeToAllOptions,
 } from '../event-store.port';
 import { positionOf, type Position } from '../position';
@@ -78,13 +80,17 @@ type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown 
 /** Thrown out of a group transaction to roll it back and write the group one append at a time. */
 const WRITE_FAILED = Symbol('an append failed after it began to write');
 const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
+const TEXT_COLUMNS = 'position, stream, revision, type, data, metadata';
+
+/** TEXT_COLUMNS as an array: better-sqlite3 hands out arrays faster than objects. */
+type StoredTextRow = [position: number, stream: string, revision: number, type: string, data: string, metadata: string];
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Positions are the table's integer
  * primary key; SQLite admits one writer at a time, so positions are handed out in commit order
  * and a reader never sees a gap fill in behind it.
  */
-export class SqliteEventStore implements EventStore {
+export class SqliteEventStore implements EventStore, StoredTextReader {
   private readonly db: Database.Database;
   private readonly wakers = new Set<() => void>();
   private readonly pollIntervalMs: number;
@@ -98,6 +104,8 @@ export class SqliteEventStore implements EventStore {
   private readonly backwardStmt: Database.Statement<[string, number, number], EventRow>;
   private readonly allStmt: Database.Statement<[number, number], EventRow>;
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
+  private readonly allTextStmt: Database.Statement<[number, number], StoredTextRow>;
+  private readonly streamTextStmt: Database.Statement<[string, number, number], StoredTextRow>;
   private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   /**
@@ -142,6 +150,12 @@ export class SqliteEventStore implements EventStore {
     );
     this.allStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`);
     this.headStmt = this.db.prepare('SELECT max(position) AS position FROM events');
+    this.allTextStmt = this.db
+      .prepare<[number, number], StoredTextRow>(`SELECT ${TEXT_COLUMNS} FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`)
+      .raw();
+    this.streamTextStmt = this.db
+      .prepare<[string, number, number], StoredTextRow>(`SELECT ${TEXT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`)
+      .raw();
     const nextPositionStmt = this.db.prepare<[], { next: number }>('SELECT coalesce(max(position), -1) + 1 AS next FROM events');
 
     // One append, inside the group's transaction: better-sqlite3 runs a nested transaction
@@ -305,6 +319,31 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
+  async *readAllText(): AsyncGenerator<readonly StoredEventText[]> {
+    let after = -1;
+    for (;;) {
+      this.assertOpen();
+      const rows = this.guard(() => this.allTextStmt.all(after, PAGE));
+      if (rows.length > 0) yield rows.map(toStoredText);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1][0];
+    }
+  }
+
+  async *readStreamText(stream: string): AsyncGenerator<readonly StoredEventText[]> {
+    this.assertOpen();
+    checkStreamName(stream);
+    let from = 0;
+    for (;;) {
+      this.assertOpen();
+      const rows = this.guard(() => this.streamTextStmt.all(stream, from, PAGE));
+      if (from === 0 && rows.length === 0 && this.lastRevisionStmt.get(stream) === undefined) throw new StreamNotFound(stream);
+      if (rows.length > 0) yield rows.map(toStoredText);
+      if (rows.length < PAGE) return;
+      from = rows[rows.length - 1][2] + 1;
+    }
+  }
+
   subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {
     this.assertOpen();
     const filter = options.filter;
@@ -437,6 +476,10 @@ function toRecorded(row: EventRow): RecordedEvent {
     metadata,
     recordedAt: row.recorded_at,
   };
+}
+
+function toStoredText([, stream, revision, type, data, metadata]: StoredTextRow): StoredEventText {
+  return { stream, revision, type, data, metadata };
 }
 
 /** SQLite errors become the port's: constraint races, busy or broken files, a full disk. */
