@@ -12,6 +12,7 @@ import {
 } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
+import { type AlarmCountRow, type ClockCountRow, type ConsultationCountRow, CountDeltas } from './sla-counts';
 
 type HistoryEntry = { revision: number; event: TicketEvent };
 
@@ -35,9 +36,9 @@ function compact(entry: HistoryEntry): HistoryEntry {
 export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection {
   return {
     name: 'sla-compliance',
-    version: 2,
+    version: 3,
     streamPrefixes: ['ticket-'],
-    tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines'],
+    tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines', 'sla_counts'],
 
     createSchema(db: Database.Database, t: TableNames): void {
       db.exec(`
@@ -63,6 +64,8 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
           PRIMARY KEY (ticket_id, metric)
         );
         CREATE INDEX ${t('sla_clocks')}_reported ON ${t('sla_clocks')} (reported_at, metric);
+        -- Open clocks that run, by due time: the summary judges those due on the day of its now one by one.
+        CREATE INDEX ${t('sla_clocks')}_open_due ON ${t('sla_clocks')} (due_at) WHERE outcome IS NULL AND paused = 0;
         CREATE TABLE ${t('sla_consultations')} (
           ticket_id      TEXT PRIMARY KEY,
           reported_at    TEXT NOT NULL,
@@ -94,36 +97,79 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
         -- When the deadline follower must next look at a ticket: the first moment an SLA event is owed.
         CREATE TABLE ${t('sla_deadlines')} (ticket_id TEXT PRIMARY KEY, next_at TEXT NOT NULL);
         CREATE INDEX ${t('sla_deadlines')}_next ON ${t('sla_deadlines')} (next_at);
+        -- The rows above counted per report day and the dimensions the summary groups and filters
+        -- by, but customer and engineer (see sla-counts.ts).
+        CREATE TABLE ${t('sla_counts')} (
+          kind           TEXT NOT NULL CHECK (kind IN ('clock', 'alarm', 'consultation')),
+          day            TEXT NOT NULL,
+          metric         TEXT NOT NULL,
+          policy_id      TEXT NOT NULL,
+          policy_version INTEGER NOT NULL,
+          severity       TEXT NOT NULL,
+          target         TEXT NOT NULL,
+          target_ms      INTEGER NOT NULL,
+          state          TEXT NOT NULL,
+          due_day        TEXT NOT NULL,
+          n              INTEGER NOT NULL,
+          handled        INTEGER NOT NULL,
+          handling_ms    INTEGER NOT NULL,
+          PRIMARY KEY (kind, day, metric, policy_id, policy_version, severity, target, target_ms, state, due_day)
+        ) WITHOUT ROWID;
       `);
     },
 
     apply(db: Database.Database, events: readonly RecordedEvent[], t: TableNames): void {
       // One evaluation per ticket per batch, however many of its events the batch holds.
-      const touched = new Map<string, HistoryEntry[]>();
+      const touched = new Map<string, { history: HistoryEntry[]; stored: boolean }>();
       for (const recorded of events) {
         const ticketId = recorded.stream.slice('ticket-'.length);
-        let history = touched.get(ticketId);
-        if (!history) {
+        let ticket = touched.get(ticketId);
+        if (!ticket) {
           const row = prepared(db, `SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`).get(ticketId) as { history: string } | undefined;
-          history = row ? (JSON.parse(row.history) as HistoryEntry[]) : [];
-          touched.set(ticketId, history);
+          ticket = { history: row ? (JSON.parse(row.history) as HistoryEntry[]) : [], stored: row !== undefined };
+          touched.set(ticketId, ticket);
         }
-        history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
+        ticket.history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
       }
-      for (const [ticketId, history] of touched) {
+      const counts = new CountDeltas();
+      for (const [ticketId, { history, stored }] of touched) {
         prepared(db, `INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`).run(ticketId, JSON.stringify(history));
-        writeTicket(db, t, ticketId, history, policies);
+        writeTicket(db, t, ticketId, history, policies, stored, counts);
       }
+      counts.flush(db, t);
     },
   };
 }
 
-function writeTicket(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policies: SlaPolicyCatalog): void {
+/** Takes a ticket's stored rows out of the counts. */
+function uncount(db: Database.Database, t: TableNames, ticketId: string, counts: CountDeltas): void {
+  const clocks = prepared(db, `SELECT reported_at, metric, policy_id, policy_version, severity, target, outcome, paused, due_at FROM ${t('sla_clocks')} WHERE ticket_id = ?`);
+  for (const row of clocks.all(ticketId) as ClockCountRow[]) counts.clock(row, -1);
+  const alarms = prepared(db, `SELECT reported_at, metric, policy_id, policy_version, severity, type FROM ${t('sla_alarms')} WHERE ticket_id = ?`);
+  for (const row of alarms.all(ticketId) as AlarmCountRow[]) counts.alarm(row, -1);
+  const consultation = prepared(
+    db,
+    `SELECT reported_at, policy_id, policy_version, severity, target, target_ms, handling_ms FROM ${t('sla_consultations')} WHERE ticket_id = ?`,
+  ).get(ticketId) as ConsultationCountRow | undefined;
+  if (consultation) counts.consultation(consultation, -1);
+}
+
+function writeTicket(
+  db: Database.Database,
+  t: TableNames,
+  ticketId: string,
+  history: HistoryEntry[],
+  policies: SlaPolicyCatalog,
+  stored: boolean,
+  counts: CountDeltas,
+): void {
   const reported = history[0]?.event;
   if (reported?.type !== 'TicketReported') return;
   const policy = findPolicy(policies, reported.data.policyId, reported.data.policyVersion);
   // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
   if (!policy) return;
+  // A ticket seen before has rows to take out of the counts before its new ones go in.
+  if (stored) uncount(db, t, ticketId, counts);
   // The latest business time seen (engine-raised events may be dated back to when they happened).
   const last = history.reduce((latest, entry) => (entry.event.data.at > latest ? entry.event.data.at : latest), reported.data.at);
   const engineers = history.flatMap((entry) => (entry.event.type === 'EngineerDispatched' ? [entry.event.data] : []));
@@ -136,20 +182,33 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
     engineerId: engineers[0]?.engineerId ?? null,
   };
   prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
-  writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) });
+  writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) }, counts);
   const clocks = evaluateClocks(history, policy, last);
   writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks));
   if (reported.data.kind === 'consultation') {
-    prepared(
-      db,
-      `INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (@ticketId, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId, @handlingMs, @target, @targetMs)`,
-    ).run({
+    const consultation = {
       ...common,
       severity: currentSeverity(history),
       handlingMs: consultationHandlingMs(history, policy),
       target: policy.consultationAverage,
       targetMs: parseIsoDuration(policy.consultationAverage) ?? 0,
-    });
+    };
+    prepared(
+      db,
+      `INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (@ticketId, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId, @handlingMs, @target, @targetMs)`,
+    ).run(consultation);
+    counts.consultation(
+      {
+        reported_at: consultation.reportedAt,
+        policy_id: consultation.policyId,
+        policy_version: consultation.policyVersion,
+        severity: consultation.severity,
+        target: consultation.target,
+        target_ms: consultation.targetMs,
+        handling_ms: consultation.handlingMs,
+      },
+      1,
+    );
     return;
   }
   const insert = prepared(
@@ -159,7 +218,7 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
   );
   for (const clock of clocks) {
     const senior = clock.metric === 'seniorArrival' ? engineers.find((e) => e.tier === 'senior')?.engineerId : undefined;
-    insert.run({
+    const row = {
       ...common,
       engineerId: senior ?? common.engineerId,
       metric: clock.metric,
@@ -173,7 +232,22 @@ function writeTicket(db: Database.Database, t: TableNames, ticketId: string, his
       stoppedAt: clock.stoppedAt,
       elapsedMs: Math.round(clock.elapsedMs),
       pausedMs: Math.round(clock.pausedMs),
-    });
+    };
+    insert.run(row);
+    counts.clock(
+      {
+        reported_at: row.reportedAt,
+        metric: row.metric,
+        policy_id: row.policyId,
+        policy_version: row.policyVersion,
+        severity: row.severity,
+        target: row.target,
+        outcome: row.outcome,
+        paused: row.paused,
+        due_at: row.dueAt,
+      },
+      1,
+    );
   }
 }
 
@@ -192,6 +266,7 @@ function writeAlarms(
   t: TableNames,
   history: HistoryEntry[],
   ticket: { ticketId: string; reportedAt: string; policyId: string; policyVersion: number; customerId: string; engineerId: string | null; severity: string },
+  counts: CountDeltas,
 ): void {
   const insert = prepared(
     db,
@@ -200,6 +275,10 @@ function writeAlarms(
   for (const { revision, event } of history) {
     if (event.type === 'SlaWarningReached' || event.type === 'SlaBreached' || event.type === 'EscalationRequired') {
       insert.run({ ...ticket, revision, type: event.type, metric: event.data.metric, at: event.data.at });
+      counts.alarm(
+        { reported_at: ticket.reportedAt, metric: event.data.metric, policy_id: ticket.policyId, policy_version: ticket.policyVersion, severity: ticket.severity, type: event.type },
+        1,
+      );
     }
   }
 }
