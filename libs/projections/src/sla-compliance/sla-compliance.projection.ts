@@ -181,10 +181,11 @@ function writeTicket(
     customerId: reported.data.customerId,
     engineerId: engineers[0]?.engineerId ?? null,
   };
-  prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
+  // A ticket first seen in this batch has no rows yet: nothing to delete.
+  if (stored) prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
   writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) }, counts);
   const clocks = evaluateClocks(history, policy, last);
-  writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks));
+  writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks), stored);
   if (reported.data.kind === 'consultation') {
     const consultation = {
       ...common,
@@ -287,7 +288,8 @@ function writeAlarms(
  * The ticket's next deadline for the follower: the first alarm already owed at its last event,
  * else the next moment one will be. No row while nothing can become due without a new event.
  */
-function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, next: string | undefined): void {
-  if (next === undefined) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
-  else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
+function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, next: string | undefined, stored: boolean): void {
+  if (next === undefined) {
+    if (stored) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
+  } else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
 }

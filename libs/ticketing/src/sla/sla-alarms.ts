@@ -32,6 +32,19 @@ export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
   return { ...policy, targets: targets as SlaPolicy['targets'] };
 }
 
+/**
+ * `scaledPolicy`, made once per policy object and fraction: policies are immutable values, and a
+ * projection asks for the same few scaled policies for every ticket it evaluates.
+ */
+const scaledPolicies = new WeakMap<SlaPolicy, Map<number, SlaPolicy>>();
+function scaledOnce(policy: SlaPolicy, fraction: number): SlaPolicy {
+  let byFraction = scaledPolicies.get(policy);
+  if (!byFraction) scaledPolicies.set(policy, (byFraction = new Map()));
+  let scaled = byFraction.get(fraction);
+  if (!scaled) byFraction.set(fraction, (scaled = scaledPolicy(policy, fraction)));
+  return scaled;
+}
+
 /** One alarm a clock can owe: a warning threshold (fraction < 1) or the breach (fraction 1). */
 interface Candidate {
   readonly metric: string;
@@ -53,7 +66,7 @@ function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now
   if (real.length === 0) return [];
   const found: Candidate[] = [];
   for (const fraction of [...policy.warningThresholds, 1]) {
-    const clocks = fraction === 1 ? real : evaluateClocks(history, scaledPolicy(policy, fraction), now);
+    const clocks = fraction === 1 ? real : evaluateClocks(history, scaledOnce(policy, fraction), now);
     for (const scaled of clocks) {
       if (raised.has(`${scaled.metric}:${fraction}`)) continue;
       const clock = real.find((c) => c.metric === scaled.metric);
