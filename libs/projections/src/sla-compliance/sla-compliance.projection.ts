@@ -2,9 +2,8 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
 import {
   consultationHandlingMs,
-  evaluateClocks,
   findPolicy,
-  nextSlaAlarmAt,
+  measureSla,
   parseIsoDuration,
   type SlaPolicyCatalog,
   type TicketEvent,
@@ -184,8 +183,8 @@ function writeTicket(
   // A ticket first seen in this batch has no rows yet: nothing to delete.
   if (stored) prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
   writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) }, counts);
-  const clocks = evaluateClocks(history, policy, last);
-  writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks), stored);
+  const { clocks, nextAlarmAt } = measureSla(history, policy, last);
+  writeDeadline(db, t, ticketId, nextAlarmAt, stored);
   if (reported.data.kind === 'consultation') {
     const consultation = {
       ...common,

@@ -2,7 +2,7 @@ import { parseInstant, type IsoInstant } from '../business-time';
 import type { Severity, Zone } from '../ticket-vocabulary';
 import { addWorkingMs, workingMsBetween, type SlaCalendar } from './calendar';
 import { explainClock } from './clock-explanation';
-import { clockTimeline, type ClockTrack, type HistoryEntry, type SlaEventRef, type Span } from './clock-timeline';
+import { clockTimeline, type ClockTimeline, type ClockTrack, type HistoryEntry, type SlaEventRef, type Span } from './clock-timeline';
 import { parseIsoDuration, type IsoDuration } from './iso-duration';
 import { SLA_METRICS, targetOf, type SlaMetric, type SlaPolicy } from './sla-policy';
 
@@ -39,6 +39,9 @@ export type SlaClock = Readonly<{
   explanation: string;
 }>;
 
+/** A clock without its explanation: what stores and the alarm timing read. */
+export type SlaClockMeasure = Omit<SlaClock, 'explanation'>;
+
 export type ClockContext = Readonly<{ policy: SlaPolicy; severity: Severity; zone: Zone | null; nowMs: number }>;
 
 /**
@@ -50,18 +53,37 @@ export type ClockContext = Readonly<{ policy: SlaPolicy; severity: Severity; zon
 export function evaluateClocks(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaClock[] {
   const timeline = clockTimeline(history);
   if (!timeline || timeline.kind !== 'fault') return [];
-  const nowMs = Math.max(instant(now), timeline.lastMs);
-  return [...timeline.tracks]
-    .sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric))
-    .flatMap((track) => {
-      const severity = track.stopped?.severity ?? timeline.severity;
-      const clock = evaluateClock(track, { policy, severity, zone: timeline.zone, nowMs });
-      return clock ? [clock] : [];
-    });
+  return measureTimeline(timeline, policy, clockNowMs(timeline, now)).map((clock) => ({ ...clock, explanation: explainClock(clock, policy.calendar) }));
+}
+
+/** The clocks' "now": `now`, or the history's latest time when `now` is earlier. */
+export function clockNowMs(timeline: ClockTimeline, now: IsoInstant): number {
+  return Math.max(instant(now), timeline.lastMs);
+}
+
+/**
+ * The clocks of a fault's timeline under `policy` at `nowMs` (see `clockNowMs`), in metric
+ * order, without explanations: `evaluateClocks` less its text, for callers that read one
+ * timeline under several policies or never show the text.
+ */
+export function measureTimeline(timeline: ClockTimeline, policy: SlaPolicy, nowMs: number): SlaClockMeasure[] {
+  if (timeline.kind !== 'fault') return [];
+  const tracks = [...timeline.tracks].sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric));
+  const clocks: SlaClockMeasure[] = [];
+  for (const track of tracks) {
+    const clock = measureClock(track, { policy, severity: track.stopped?.severity ?? timeline.severity, zone: timeline.zone, nowMs });
+    if (clock) clocks.push(clock);
+  }
+  return clocks;
 }
 
 /** One clock under a policy; null when the policy has no target for its metric and severity. */
 export function evaluateClock(track: ClockTrack, context: ClockContext): SlaClock | null {
+  const clock = measureClock(track, context);
+  return clock && { ...clock, explanation: explainClock(clock, context.policy.calendar) };
+}
+
+function measureClock(track: ClockTrack, context: ClockContext): SlaClockMeasure | null {
   const { policy, severity, zone, nowMs } = context;
   const target = targetOf(policy, severity, track.metric, zone);
   const targetMs = parseIsoDuration(target);
@@ -76,7 +98,7 @@ export function evaluateClock(track: ClockTrack, context: ClockContext): SlaCloc
   const ratio = elapsedMs / targetMs;
   const warningThresholdsPassed = policy.warningThresholds.filter((threshold) => ratio >= threshold);
   const state = stateOf(track, { elapsedMs, targetMs, dueMs, nowMs, thresholds: warningThresholdsPassed.length });
-  const clock: Omit<SlaClock, 'explanation'> = {
+  return {
     metric: track.metric,
     state,
     target,
@@ -99,7 +121,6 @@ export function evaluateClock(track: ClockTrack, context: ClockContext): SlaCloc
       retargeted: [...track.retargeted],
     },
   };
-  return { ...clock, explanation: explainClock(clock, calendar) };
 }
 
 /**

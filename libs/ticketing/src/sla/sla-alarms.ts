@@ -1,7 +1,7 @@
 import type { IsoInstant } from '../business-time';
 import type { EscalationRequired, SlaBreached, SlaWarningReached } from '../ticket-events';
-import { evaluateClocks, type SlaClock } from './clocks';
-import type { HistoryEntry } from './clock-timeline';
+import { clockNowMs, measureTimeline, type SlaClockMeasure } from './clocks';
+import { clockTimeline, type ClockTimeline, type HistoryEntry } from './clock-timeline';
 import { parseIsoDuration } from './iso-duration';
 import type { SlaPolicy } from './sla-policy';
 
@@ -50,23 +50,36 @@ interface Candidate {
   readonly metric: string;
   readonly fraction: number;
   /** The clock under the policy scaled by `fraction`: its due time is the alarm's moment. */
-  readonly scaled: SlaClock;
+  readonly scaled: SlaClockMeasure;
   /** The clock under the real policy, for the due time an alarm reports. */
-  readonly real: SlaClock;
+  readonly real: SlaClockMeasure;
 }
 
-/** Every alarm not raised yet, with the clock that times it: one clock evaluation per fraction. */
-function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant, evaluated?: SlaClock[]): Candidate[] {
+/** The clocks of a history at `now` under its real policy, from one reading of the history. */
+interface Reading {
+  readonly timeline: ClockTimeline | null;
+  readonly nowMs: number;
+  readonly real: SlaClockMeasure[];
+}
+
+function read(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Reading {
+  const timeline = clockTimeline(history);
+  if (!timeline || timeline.kind !== 'fault') return { timeline, nowMs: 0, real: [] };
+  const nowMs = clockNowMs(timeline, now);
+  return { timeline, nowMs, real: measureTimeline(timeline, policy, nowMs) };
+}
+
+/** Every alarm not raised yet, with the clock that times it: one clock measure per fraction. */
+function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, { timeline, nowMs, real }: Reading): Candidate[] {
+  if (!timeline || real.length === 0) return [];
   const raised = new Set<string>();
   for (const { event } of history) {
     if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
     if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
   }
-  const real = evaluated ?? evaluateClocks(history, policy, now);
-  if (real.length === 0) return [];
   const found: Candidate[] = [];
   for (const fraction of [...policy.warningThresholds, 1]) {
-    const clocks = fraction === 1 ? real : evaluateClocks(history, scaledOnce(policy, fraction), now);
+    const clocks = fraction === 1 ? real : measureTimeline(timeline, scaledOnce(policy, fraction), nowMs);
     for (const scaled of clocks) {
       if (raised.has(`${scaled.metric}:${fraction}`)) continue;
       const clock = real.find((c) => c.metric === scaled.metric);
@@ -88,7 +101,7 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
   const alarms: SlaAlarm[] = [];
   // A crossing is what the clock scaled to that fraction calls a breach: for an open clock, now is
   // past its due time; for a stopped one, it ran longer than the fraction of its target.
-  for (const { metric, fraction, scaled, real } of candidates(history, policy, now)) {
+  for (const { metric, fraction, scaled, real } of candidates(history, policy, read(history, policy, now))) {
     if (scaled.state !== 'breached') continue;
     if (fraction < 1) {
       alarms.push({ type: 'SlaWarningReached', data: { metric, threshold: fraction, dueAt: real.dueAt, policyVersion: policy.version, at: scaled.dueAt } });
@@ -111,18 +124,33 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
  * in the past), else the earliest threshold or due time a running clock will reach. Undefined
  * while nothing is pending (clocks stopped, paused or alarmed): only a new event changes that.
  */
-export function nextSlaAlarmAt(
-  history: ReadonlyArray<HistoryEntry>,
-  policy: SlaPolicy,
-  now: IsoInstant,
-  /** The clocks at `now` under `policy`, when the caller has them already. */
-  evaluated?: SlaClock[],
-): IsoInstant | undefined {
+export function nextSlaAlarmAt(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): IsoInstant | undefined {
+  return nextOf(candidates(history, policy, read(history, policy, now)));
+}
+
+function nextOf(found: readonly Candidate[]): IsoInstant | undefined {
   let next: IsoInstant | undefined;
-  for (const { scaled } of candidates(history, policy, now, evaluated)) {
+  for (const { scaled } of found) {
     const owed = scaled.state === 'breached';
     const ahead = scaled.stoppedAt === null && scaled.state !== 'paused';
     if ((owed || ahead) && (next === undefined || scaled.dueAt < next)) next = scaled.dueAt;
   }
   return next;
+}
+
+/** A fault's clocks and its next alarm time at one `now`, as `measureSla` gives them. */
+export type SlaMeasures = Readonly<{
+  /** `evaluateClocks` without the explanations. */
+  clocks: SlaClockMeasure[];
+  /** `nextSlaAlarmAt`. */
+  nextAlarmAt: IsoInstant | undefined;
+}>;
+
+/**
+ * `evaluateClocks` (less the explanation text) and `nextSlaAlarmAt` of one history at one `now`,
+ * reading the history once: for a projection that stores both for every ticket it touches.
+ */
+export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaMeasures {
+  const reading = read(history, policy, now);
+  return { clocks: reading.real, nextAlarmAt: nextOf(candidates(history, policy, reading)) };
 }
