@@ -83,18 +83,52 @@ export function evaluateClock(track: ClockTrack, context: ClockContext): SlaCloc
   return clock && { ...clock, explanation: explainClock(clock, context.policy.calendar) };
 }
 
-function measureClock(track: ClockTrack, context: ClockContext): SlaClockMeasure | null {
+/**
+ * What a clock ran up to its end (its stop, or now), measured on a calendar: the same whatever
+ * target is applied to it, so a clock timed under several targets is measured once.
+ */
+export type ClockRun = Readonly<{
+  end: number;
+  /** The running stretches, closed at `end`, and their lengths in working time. */
+  running: ReadonlyArray<readonly [number, number]>;
+  lengths: readonly number[];
+  elapsedMs: number;
+  /** Whether it ran up to its end (rather than being held). */
+  runningAtEnd: boolean;
+}>;
+
+export function runOf(track: ClockTrack, calendar: SlaCalendar, nowMs: number): ClockRun {
+  const end = track.stopped?.ms ?? nowMs;
+  const running = track.running.map((span) => closed(span, end));
+  const lengths = running.map(([from, to]) => workingMsBetween(calendar, from, to));
+  const runningAtEnd = track.stopped ? track.stopped.running : track.running.some((span) => span.to === null);
+  return { end, running, lengths, elapsedMs: sum(lengths), runningAtEnd };
+}
+
+/** When a clock that ran `run` uses up `targetMs`, and its state at `nowMs` against that target. */
+export function timedAgainst(
+  track: ClockTrack,
+  run: ClockRun,
+  calendar: SlaCalendar,
+  targetMs: number,
+  nowMs: number,
+): Readonly<{ dueMs: number; state: SlaClockState }> {
+  const dueMs = dueOf(calendar, run, targetMs);
+  // Only 'warning' against 'running' reads the thresholds, and callers of this ask neither.
+  return { dueMs, state: stateOf(track, { elapsedMs: run.elapsedMs, targetMs, dueMs, nowMs, thresholds: 0 }) };
+}
+
+/** `evaluateClock` less the explanation; `measured` is the clock's run when the caller has it. */
+export function measureClock(track: ClockTrack, context: ClockContext, measured?: ClockRun): SlaClockMeasure | null {
   const { policy, severity, zone, nowMs } = context;
   const target = targetOf(policy, severity, track.metric, zone);
   const targetMs = parseIsoDuration(target);
   if (target === undefined || targetMs === undefined) return null;
   const calendar = policy.calendar;
-  const end = track.stopped?.ms ?? nowMs;
-  const running = track.running.map((span) => closed(span, end));
-  const elapsedMs = sum(running.map(([from, to]) => workingMsBetween(calendar, from, to)));
+  const run = measured ?? runOf(track, calendar, nowMs);
+  const { end, elapsedMs } = run;
   const pausedMs = sum(track.held.map((span) => closed(span, end)).map(([from, to]) => workingMsBetween(calendar, from, to)));
-  const runningAtEnd = track.stopped ? track.stopped.running : track.running.some((span) => span.to === null);
-  const dueMs = dueOf(calendar, running, runningAtEnd, end, targetMs);
+  const dueMs = dueOf(calendar, run, targetMs);
   const ratio = elapsedMs / targetMs;
   const warningThresholdsPassed = policy.warningThresholds.filter((threshold) => ratio >= threshold);
   const state = stateOf(track, { elapsedMs, targetMs, dueMs, nowMs, thresholds: warningThresholdsPassed.length });
@@ -152,21 +186,15 @@ function stateOf(track: ClockTrack, { elapsedMs, targetMs, dueMs, nowMs, thresho
  * the target counted from the last stretch's start while the clock runs (or ran when it stopped),
  * or from `end` (now, or the stop) while it is held: a held clock's due time moves with the pause.
  */
-function dueOf(
-  calendar: SlaCalendar,
-  running: ReadonlyArray<readonly [number, number]>,
-  runningAtEnd: boolean,
-  end: number,
-  targetMs: number,
-): number {
+function dueOf(calendar: SlaCalendar, { running, lengths, runningAtEnd, end }: ClockRun, targetMs: number): number {
   let used = 0;
-  for (const [from, to] of running) {
-    const length = workingMsBetween(calendar, from, to);
-    if (used + length > targetMs) return addWorkingMs(calendar, from, targetMs - used);
+  for (let i = 0; i < running.length; i++) {
+    const length = lengths[i]!;
+    if (used + length > targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
     used += length;
   }
-  const last = running[running.length - 1];
-  if (runningAtEnd && last) return addWorkingMs(calendar, last[0], targetMs - (used - workingMsBetween(calendar, last[0], last[1])));
+  const last = running.length - 1;
+  if (runningAtEnd && last >= 0) return addWorkingMs(calendar, running[last]![0], targetMs - (used - lengths[last]!));
   return addWorkingMs(calendar, end, targetMs - used);
 }
 

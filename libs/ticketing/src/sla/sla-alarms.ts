@@ -1,9 +1,9 @@
 import type { IsoInstant } from '../business-time';
 import type { EscalationRequired, SlaBreached, SlaWarningReached } from '../ticket-events';
-import { clockNowMs, measureTimeline, type SlaClockMeasure } from './clocks';
+import { clockNowMs, measureClock, measureTimeline, runOf, timedAgainst, type SlaClockMeasure } from './clocks';
 import { clockTimeline, type ClockTimeline, type HistoryEntry } from './clock-timeline';
 import { parseIsoDuration } from './iso-duration';
-import type { SlaPolicy } from './sla-policy';
+import { SLA_METRICS, targetOf, type SlaPolicy } from './sla-policy';
 
 export type SlaAlarm = SlaWarningReached | SlaBreached | EscalationRequired;
 
@@ -72,11 +72,7 @@ function read(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoI
 /** Every alarm not raised yet, with the clock that times it: one clock measure per fraction. */
 function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, { timeline, nowMs, real }: Reading): Candidate[] {
   if (!timeline || real.length === 0) return [];
-  const raised = new Set<string>();
-  for (const { event } of history) {
-    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
-    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
-  }
+  const raised = raisedAlarms(history);
   const found: Candidate[] = [];
   for (const fraction of [...policy.warningThresholds, 1]) {
     const clocks = fraction === 1 ? real : measureTimeline(timeline, scaledOnce(policy, fraction), nowMs);
@@ -151,6 +147,54 @@ export type SlaMeasures = Readonly<{
  * reading the history once: for a projection that stores both for every ticket it touches.
  */
 export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaMeasures {
-  const reading = read(history, policy, now);
-  return { clocks: reading.real, nextAlarmAt: nextOf(candidates(history, policy, reading)) };
+  const timeline = clockTimeline(history);
+  if (!timeline || timeline.kind !== 'fault') return { clocks: [], nextAlarmAt: undefined };
+  const nowMs = clockNowMs(timeline, now);
+  const raised = raisedAlarms(history);
+  const calendar = policy.calendar;
+  const clocks: SlaClockMeasure[] = [];
+  // As nextOf over the candidates, with each clock's run measured once for all its targets: the
+  // real clock gives the breach, the clock against each scaled target a warning.
+  let next: number | undefined;
+  const consider = (ahead: boolean, state: string, dueMs: number) => {
+    if ((state === 'breached' || ahead) && (next === undefined || earlier(dueMs, next))) next = dueMs;
+  };
+  const tracks = [...timeline.tracks].sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric));
+  for (const track of tracks) {
+    const severity = track.stopped?.severity ?? timeline.severity;
+    const run = runOf(track, calendar, nowMs);
+    const clock = measureClock(track, { policy, severity, zone: timeline.zone, nowMs }, run);
+    if (!clock) continue;
+    clocks.push(clock);
+    // Stopped or held: no alarm ahead, only those already owed.
+    const ahead = clock.stoppedAt === null;
+    for (const fraction of policy.warningThresholds) {
+      if (raised.has(`${clock.metric}:${fraction}`)) continue;
+      const targetMs = parseIsoDuration(targetOf(scaledOnce(policy, fraction), severity, track.metric, timeline.zone));
+      if (targetMs === undefined) continue;
+      const { dueMs, state } = timedAgainst(track, run, calendar, targetMs, nowMs);
+      consider(ahead && state !== 'paused', state, dueMs);
+    }
+    if (!raised.has(`${clock.metric}:1`)) consider(ahead && clock.state !== 'paused', clock.state, Date.parse(clock.dueAt));
+  }
+  return { clocks, nextAlarmAt: next === undefined ? undefined : new Date(next).toISOString() };
+}
+
+function raisedAlarms(history: ReadonlyArray<HistoryEntry>): Set<string> {
+  const raised = new Set<string>();
+  for (const { event } of history) {
+    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
+    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
+  }
+  return raised;
+}
+
+// Instants from year 0 to 9999 print as fixed-width ISO strings, which compare as the numbers do.
+const FIRST_FOUR_DIGIT_YEAR_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_FOUR_DIGIT_YEAR_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `a` before `b` as their ISO strings compare (the order nextSlaAlarmAt uses). */
+function earlier(a: number, b: number): boolean {
+  if (a >= FIRST_FOUR_DIGIT_YEAR_MS && b >= FIRST_FOUR_DIGIT_YEAR_MS && a <= LAST_FOUR_DIGIT_YEAR_MS && b <= LAST_FOUR_DIGIT_YEAR_MS) return a < b;
+  return new Date(a).toISOString() < new Date(b).toISOString();
 }
