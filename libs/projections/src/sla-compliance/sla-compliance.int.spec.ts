@@ -233,6 +233,28 @@ describe('sla-compliance summary from the counts', () => {
     expect(breached(dueNow)).toBeGreaterThan(breached(before));
   });
 
+  it('holds in sla_counts exactly the rows counted again from the clock, alarm and consultation tables', () => {
+    const t = tables();
+    // One query (a compound SELECT would bind to the EXCEPT below).
+    const recount = `SELECT * FROM (
+      SELECT 'clock', substr(reported_at, 1, 10), metric, policy_id, policy_version, severity, target, 0,
+             coalesce(outcome, CASE WHEN paused = 1 THEN 'paused' ELSE 'open' END) AS state,
+             CASE WHEN outcome IS NULL AND paused = 0 THEN substr(due_at, 1, 10) ELSE '' END AS due_day,
+             count(*), count(*), 0
+        FROM ${t('sla_clocks')} GROUP BY 2, 3, 4, 5, 6, 7, 9, 10
+      UNION ALL
+      SELECT 'alarm', substr(reported_at, 1, 10), metric, policy_id, policy_version, severity, '', 0, type, '', count(*), count(*), 0
+        FROM ${t('sla_alarms')} GROUP BY 2, 3, 4, 5, 6, 9
+      UNION ALL
+      SELECT 'consultation', substr(reported_at, 1, 10), 'consultationAverage', policy_id, policy_version, severity, target, target_ms, '', '',
+             count(*), count(handling_ms), coalesce(sum(handling_ms), 0)
+        FROM ${t('sla_consultations')} GROUP BY 2, 4, 5, 6, 7, 8)`;
+    const stored = `SELECT * FROM ${t('sla_counts')}`;
+    expect(Number(one(`SELECT count(*) AS n FROM ${t('sla_counts')}`).n)).toBeGreaterThan(100);
+    expect(one(`SELECT count(*) AS n FROM (${stored} EXCEPT ${recount})`).n).toBe(0);
+    expect(one(`SELECT count(*) AS n FROM (${recount} EXCEPT ${stored})`).n).toBe(0);
+  });
+
   it('holds the same counts when the log is applied in other batches', async () => {
     const runner = new ProjectionRunner(store, readModels, [slaComplianceProjection(CATALOG)], { batchSize: 500 });
     const { differences } = await runner.rebuild('sla-compliance', { compare: true });

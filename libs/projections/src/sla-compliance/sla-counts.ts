@@ -79,66 +79,52 @@ export class CountDeltas {
 
   clock(row: ClockCountRow, sign: 1 | -1): void {
     const state = clockState(row);
-    this.add(
-      {
-        kind: 'clock',
-        day: row.reported_at.slice(0, 10),
-        metric: row.metric,
-        policyId: row.policy_id,
-        policyVersion: row.policy_version,
-        severity: row.severity,
-        target: row.target,
-        targetMs: 0,
-        state,
-        dueDay: state === 'open' ? row.due_at.slice(0, 10) : '',
-      },
-      sign,
-      0,
-    );
+    const dueDay = state === 'open' ? row.due_at.slice(0, 10) : '';
+    this.add('clock', row.reported_at.slice(0, 10), row.metric, row.policy_id, row.policy_version, row.severity, row.target, 0, state, dueDay, sign, 0);
   }
 
   alarm(row: AlarmCountRow, sign: 1 | -1): void {
-    this.add(
-      {
-        kind: 'alarm',
-        day: row.reported_at.slice(0, 10),
-        metric: row.metric,
-        policyId: row.policy_id,
-        policyVersion: row.policy_version,
-        severity: row.severity,
-        target: '',
-        targetMs: 0,
-        state: row.type,
-        dueDay: '',
-      },
-      sign,
-      0,
-    );
+    this.add('alarm', row.reported_at.slice(0, 10), row.metric, row.policy_id, row.policy_version, row.severity, '', 0, row.type, '', sign, 0);
   }
 
   consultation(row: ConsultationCountRow, sign: 1 | -1): void {
     this.add(
-      {
-        kind: 'consultation',
-        day: row.reported_at.slice(0, 10),
-        metric: 'consultationAverage',
-        policyId: row.policy_id,
-        policyVersion: row.policy_version,
-        severity: row.severity,
-        target: row.target,
-        targetMs: row.target_ms,
-        state: '',
-        dueDay: '',
-      },
+      'consultation',
+      row.reported_at.slice(0, 10),
+      'consultationAverage',
+      row.policy_id,
+      row.policy_version,
+      row.severity,
+      row.target,
+      row.target_ms,
+      '',
+      '',
       sign,
       row.handling_ms,
     );
   }
 
-  private add(key: CountKey, sign: 1 | -1, handlingMs: number | null): void {
-    const id = `${key.kind}\u0000${key.day}\u0000${key.metric}\u0000${key.policyId}\u0000${key.policyVersion}\u0000${key.severity}\u0000${key.target}\u0000${key.targetMs}\u0000${key.state}\u0000${key.dueDay}`;
+  // The key's fields one by one: this runs for every row a batch writes or takes back.
+  private add(
+    kind: CountKey['kind'],
+    day: string,
+    metric: string,
+    policyId: string,
+    policyVersion: number,
+    severity: string,
+    target: string,
+    targetMs: number,
+    state: string,
+    dueDay: string,
+    sign: 1 | -1,
+    handlingMs: number | null,
+  ): void {
+    const id = `${kind}\u0000${day}\u0000${metric}\u0000${policyId}\u0000${policyVersion}\u0000${severity}\u0000${target}\u0000${targetMs}\u0000${state}\u0000${dueDay}`;
     let delta = this.deltas.get(id);
-    if (!delta) this.deltas.set(id, (delta = { ...key, n: 0, handled: 0, handlingMs: 0 }));
+    if (!delta) {
+      delta = { kind, day, metric, policyId, policyVersion, severity, target, targetMs, state, dueDay, n: 0, handled: 0, handlingMs: 0 };
+      this.deltas.set(id, delta);
+    }
     delta.n += sign;
     if (handlingMs !== null) {
       delta.handled += sign;
@@ -150,18 +136,18 @@ export class CountDeltas {
   flush(db: Database.Database, t: TableNames): void {
     const upsert = prepared(
       db,
-      `INSERT INTO ${t('sla_counts')} VALUES (@kind, @day, @metric, @policyId, @policyVersion, @severity, @target, @targetMs, @state, @dueDay, @n, @handled, @handlingMs)
+      `INSERT INTO ${t('sla_counts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET n = n + excluded.n, handled = handled + excluded.handled, handling_ms = handling_ms + excluded.handling_ms`,
     );
     const emptied = prepared(
       db,
-      `DELETE FROM ${t('sla_counts')} WHERE kind = @kind AND day = @day AND metric = @metric AND policy_id = @policyId AND policy_version = @policyVersion
-         AND severity = @severity AND target = @target AND target_ms = @targetMs AND state = @state AND due_day = @dueDay AND n = 0`,
+      `DELETE FROM ${t('sla_counts')} WHERE kind = ? AND day = ? AND metric = ? AND policy_id = ? AND policy_version = ?
+         AND severity = ? AND target = ? AND target_ms = ? AND state = ? AND due_day = ? AND n = 0`,
     );
-    for (const delta of this.deltas.values()) {
-      if (delta.n === 0 && delta.handled === 0 && delta.handlingMs === 0) continue;
-      upsert.run(delta);
-      if (delta.n < 0) emptied.run(delta);
+    for (const d of this.deltas.values()) {
+      if (d.n === 0 && d.handled === 0 && d.handlingMs === 0) continue;
+      upsert.run(d.kind, d.day, d.metric, d.policyId, d.policyVersion, d.severity, d.target, d.targetMs, d.state, d.dueDay, d.n, d.handled, d.handlingMs);
+      if (d.n < 0) emptied.run(d.kind, d.day, d.metric, d.policyId, d.policyVersion, d.severity, d.target, d.targetMs, d.state, d.dueDay);
     }
     this.deltas.clear();
   }
