@@ -2,16 +2,17 @@ import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
 import {
   consultationHandlingMs,
-  evaluateClocks,
   findPolicy,
-  nextSlaAlarmAt,
+  measureSla,
   parseIsoDuration,
+  type SlaPolicy,
   type SlaPolicyCatalog,
   type TicketEvent,
   toTicketEvent,
 } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
+import { type AlarmCountRow, type ClockCountRow, type ConsultationCountRow, CountDeltas } from './sla-counts';
 
 type HistoryEntry = { revision: number; event: TicketEvent };
 
@@ -35,9 +36,9 @@ function compact(entry: HistoryEntry): HistoryEntry {
 export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection {
   return {
     name: 'sla-compliance',
-    version: 2,
+    version: 3,
     streamPrefixes: ['ticket-'],
-    tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines'],
+    tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines', 'sla_counts'],
 
     createSchema(db: Database.Database, t: TableNames): void {
       db.exec(`
@@ -63,6 +64,8 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
           PRIMARY KEY (ticket_id, metric)
         );
         CREATE INDEX ${t('sla_clocks')}_reported ON ${t('sla_clocks')} (reported_at, metric);
+        -- Open clocks that run, by due time: the summary judges those due on the day of its now one by one.
+        CREATE INDEX ${t('sla_clocks')}_open_due ON ${t('sla_clocks')} (due_at) WHERE outcome IS NULL AND paused = 0;
         CREATE TABLE ${t('sla_consultations')} (
           ticket_id      TEXT PRIMARY KEY,
           reported_at    TEXT NOT NULL,
@@ -94,112 +97,254 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
         -- When the deadline follower must next look at a ticket: the first moment an SLA event is owed.
         CREATE TABLE ${t('sla_deadlines')} (ticket_id TEXT PRIMARY KEY, next_at TEXT NOT NULL);
         CREATE INDEX ${t('sla_deadlines')}_next ON ${t('sla_deadlines')} (next_at);
+        -- The rows above counted per report day and the dimensions the summary groups and filters
+        -- by, but customer and engineer (see sla-counts.ts).
+        CREATE TABLE ${t('sla_counts')} (
+          kind           TEXT NOT NULL CHECK (kind IN ('clock', 'alarm', 'consultation')),
+          day            TEXT NOT NULL,
+          metric         TEXT NOT NULL,
+          policy_id      TEXT NOT NULL,
+          policy_version INTEGER NOT NULL,
+          severity       TEXT NOT NULL,
+          target         TEXT NOT NULL,
+          target_ms      INTEGER NOT NULL,
+          state          TEXT NOT NULL,
+          due_day        TEXT NOT NULL,
+          n              INTEGER NOT NULL,
+          handled        INTEGER NOT NULL,
+          handling_ms    INTEGER NOT NULL,
+          PRIMARY KEY (kind, day, metric, policy_id, policy_version, severity, target, target_ms, state, due_day)
+        ) WITHOUT ROWID;
       `);
     },
 
     apply(db: Database.Database, events: readonly RecordedEvent[], t: TableNames): void {
+      const sql = statementsFor(db, t);
       // One evaluation per ticket per batch, however many of its events the batch holds.
-      const touched = new Map<string, HistoryEntry[]>();
+      const touched = new Map<string, { history: HistoryEntry[]; stored: boolean }>();
       for (const recorded of events) {
         const ticketId = recorded.stream.slice('ticket-'.length);
-        let history = touched.get(ticketId);
-        if (!history) {
-          const row = prepared(db, `SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`).get(ticketId) as { history: string } | undefined;
-          history = row ? (JSON.parse(row.history) as HistoryEntry[]) : [];
-          touched.set(ticketId, history);
+        let ticket = touched.get(ticketId);
+        if (!ticket) {
+          const row = sql.selectHistory.get(ticketId) as { history: string } | undefined;
+          ticket = { history: row ? (JSON.parse(row.history) as HistoryEntry[]) : [], stored: row !== undefined };
+          touched.set(ticketId, ticket);
         }
-        history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
+        ticket.history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
       }
-      for (const [ticketId, history] of touched) {
-        prepared(db, `INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`).run(ticketId, JSON.stringify(history));
-        writeTicket(db, t, ticketId, history, policies);
+      const counts = new CountDeltas();
+      for (const [ticketId, { history, stored }] of touched) {
+        sql.upsertHistory.run(ticketId, JSON.stringify(history));
+        writeTicket(sql, ticketId, history, policies, stored, counts);
       }
+      counts.flush(db, t);
     },
   };
 }
 
-function writeTicket(db: Database.Database, t: TableNames, ticketId: string, history: HistoryEntry[], policies: SlaPolicyCatalog): void {
+/** The statements the projection runs for every ticket, prepared once per generation of its tables. */
+interface Statements {
+  readonly selectHistory: Database.Statement;
+  readonly upsertHistory: Database.Statement;
+  readonly clockCounts: Database.Statement;
+  readonly alarmCounts: Database.Statement;
+  readonly consultationCount: Database.Statement;
+  readonly deleteClocks: Database.Statement;
+  readonly insertClock: Database.Statement;
+  readonly upsertAlarm: Database.Statement;
+  readonly upsertConsultation: Database.Statement;
+  readonly upsertDeadline: Database.Statement;
+  readonly deleteDeadline: Database.Statement;
+}
+
+const statementCache = new WeakMap<Database.Database, Map<string, Statements>>();
+
+function statementsFor(db: Database.Database, t: TableNames): Statements {
+  let byTables = statementCache.get(db);
+  if (!byTables) statementCache.set(db, (byTables = new Map()));
+  const key = t('sla_clocks');
+  let found = byTables.get(key);
+  if (!found) {
+    const p = (text: string) => prepared(db, text);
+    found = {
+      selectHistory: p(`SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`),
+      upsertHistory: p(`INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`),
+      clockCounts: p(`SELECT reported_at, metric, policy_id, policy_version, severity, target, outcome, paused, due_at FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
+      alarmCounts: p(`SELECT reported_at, metric, policy_id, policy_version, severity, type FROM ${t('sla_alarms')} WHERE ticket_id = ?`),
+      consultationCount: p(
+        `SELECT reported_at, policy_id, policy_version, severity, target, target_ms, handling_ms FROM ${t('sla_consultations')} WHERE ticket_id = ?`,
+      ),
+      deleteClocks: p(`DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
+      insertClock: p(`INSERT INTO ${t('sla_clocks')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      upsertAlarm: p(`INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      upsertConsultation: p(`INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      upsertDeadline: p(`INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`),
+      deleteDeadline: p(`DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`),
+    };
+    byTables.set(key, found);
+  }
+  return found;
+}
+
+/** Takes a ticket's stored rows out of the counts. */
+function uncount(sql: Statements, ticketId: string, counts: CountDeltas): void {
+  for (const row of sql.clockCounts.all(ticketId) as ClockCountRow[]) counts.clock(row, -1);
+  for (const row of sql.alarmCounts.all(ticketId) as AlarmCountRow[]) counts.alarm(row, -1);
+  const consultation = sql.consultationCount.get(ticketId) as ConsultationCountRow | undefined;
+  if (consultation) counts.consultation(consultation, -1);
+}
+
+/** What every row of a ticket repeats: its report, policy and first engineer. */
+interface TicketFacts {
+  readonly ticketId: string;
+  readonly reportedAt: string;
+  readonly policyId: string;
+  readonly policyVersion: number;
+  readonly customerId: string;
+  readonly engineerId: string | null;
+  readonly severity: string;
+}
+
+function writeTicket(
+  sql: Statements,
+  ticketId: string,
+  history: HistoryEntry[],
+  policies: SlaPolicyCatalog,
+  stored: boolean,
+  counts: CountDeltas,
+): void {
   const reported = history[0]?.event;
   if (reported?.type !== 'TicketReported') return;
   const policy = findPolicy(policies, reported.data.policyId, reported.data.policyVersion);
   // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
   if (!policy) return;
-  // The latest business time seen (engine-raised events may be dated back to when they happened).
-  const last = history.reduce((latest, entry) => (entry.event.data.at > latest ? entry.event.data.at : latest), reported.data.at);
-  const engineers = history.flatMap((entry) => (entry.event.type === 'EngineerDispatched' ? [entry.event.data] : []));
-  const common = {
+  // A ticket seen before has rows to take out of the counts before its new ones go in.
+  if (stored) uncount(sql, ticketId, counts);
+  // The latest business time seen (engine-raised events may be dated back to when they happened),
+  // the engineers dispatched and the current severity, in one pass.
+  let last = reported.data.at;
+  let severity = '';
+  let firstEngineer: string | null = null;
+  let senior: string | undefined;
+  for (const { event } of history) {
+    if (event.data.at > last) last = event.data.at;
+    if (event.type === 'TicketReported') severity = event.data.severity;
+    else if (event.type === 'TicketReprioritized') severity = event.data.to;
+    else if (event.type === 'EngineerDispatched') {
+      firstEngineer ??= event.data.engineerId;
+      if (senior === undefined && event.data.tier === 'senior') senior = event.data.engineerId;
+    }
+  }
+  const ticket: TicketFacts = {
     ticketId,
     reportedAt: reported.data.at,
     policyId: policy.id,
     policyVersion: policy.version,
     customerId: reported.data.customerId,
-    engineerId: engineers[0]?.engineerId ?? null,
+    engineerId: firstEngineer,
+    severity,
   };
-  prepared(db, `DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`).run(ticketId);
-  writeAlarms(db, t, history, { ...common, severity: currentSeverity(history) });
-  const clocks = evaluateClocks(history, policy, last);
-  writeDeadline(db, t, ticketId, nextSlaAlarmAt(history, policy, last, clocks));
+  // A ticket first seen in this batch has no rows yet: nothing to delete.
+  if (stored) sql.deleteClocks.run(ticketId);
+  writeAlarms(sql, history, ticket, counts);
   if (reported.data.kind === 'consultation') {
-    prepared(
-      db,
-      `INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (@ticketId, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId, @handlingMs, @target, @targetMs)`,
-    ).run({
-      ...common,
-      severity: currentSeverity(history),
-      handlingMs: consultationHandlingMs(history, policy),
-      target: policy.consultationAverage,
-      targetMs: parseIsoDuration(policy.consultationAverage) ?? 0,
-    });
+    writeDeadline(sql, ticketId, undefined, stored);
+    writeConsultation(sql, history, policy, ticket, counts);
     return;
   }
-  const insert = prepared(
-    db,
-    `INSERT INTO ${t('sla_clocks')} VALUES (@ticketId, @metric, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId,
-       @outcome, @paused, @target, @targetMs, @startedAt, @dueAt, @stoppedAt, @elapsedMs, @pausedMs)`,
-  );
+  const { clocks, nextAlarmAt } = measureSla(history, policy, last);
+  writeDeadline(sql, ticketId, nextAlarmAt, stored);
   for (const clock of clocks) {
-    const senior = clock.metric === 'seniorArrival' ? engineers.find((e) => e.tier === 'senior')?.engineerId : undefined;
-    insert.run({
-      ...common,
-      engineerId: senior ?? common.engineerId,
-      metric: clock.metric,
-      severity: clock.severity,
-      outcome: clock.state === 'met' || clock.state === 'breached' ? clock.state : null,
-      paused: clock.state === 'paused' ? 1 : 0,
-      target: clock.target,
-      targetMs: clock.targetMs,
-      startedAt: clock.startedAt,
-      dueAt: clock.dueAt,
-      stoppedAt: clock.stoppedAt,
-      elapsedMs: Math.round(clock.elapsedMs),
-      pausedMs: Math.round(clock.pausedMs),
-    });
+    const outcome = clock.state === 'met' || clock.state === 'breached' ? clock.state : null;
+    const paused = clock.state === 'paused' ? 1 : 0;
+    const engineerId = clock.metric === 'seniorArrival' && senior !== undefined ? senior : firstEngineer;
+    sql.insertClock.run(
+      ticketId,
+      clock.metric,
+      ticket.reportedAt,
+      ticket.policyId,
+      ticket.policyVersion,
+      clock.severity,
+      ticket.customerId,
+      engineerId,
+      outcome,
+      paused,
+      clock.target,
+      clock.targetMs,
+      clock.startedAt,
+      clock.dueAt,
+      clock.stoppedAt,
+      Math.round(clock.elapsedMs),
+      Math.round(clock.pausedMs),
+    );
+    counts.clock(
+      {
+        reported_at: ticket.reportedAt,
+        metric: clock.metric,
+        policy_id: ticket.policyId,
+        policy_version: ticket.policyVersion,
+        severity: clock.severity,
+        target: clock.target,
+        outcome,
+        paused,
+        due_at: clock.dueAt,
+      },
+      1,
+    );
   }
 }
 
-function currentSeverity(history: HistoryEntry[]): string {
-  let severity = '';
-  for (const { event } of history) {
-    if (event.type === 'TicketReported') severity = event.data.severity;
-    if (event.type === 'TicketReprioritized') severity = event.data.to;
-  }
-  return severity;
+function writeConsultation(sql: Statements, history: HistoryEntry[], policy: SlaPolicy, ticket: TicketFacts, counts: CountDeltas): void {
+  const handlingMs = consultationHandlingMs(history, policy);
+  const target = policy.consultationAverage;
+  const targetMs = parseIsoDuration(target) ?? 0;
+  sql.upsertConsultation.run(
+    ticket.ticketId,
+    ticket.reportedAt,
+    ticket.policyId,
+    ticket.policyVersion,
+    ticket.severity,
+    ticket.customerId,
+    ticket.engineerId,
+    handlingMs,
+    target,
+    targetMs,
+  );
+  counts.consultation(
+    {
+      reported_at: ticket.reportedAt,
+      policy_id: ticket.policyId,
+      policy_version: ticket.policyVersion,
+      severity: ticket.severity,
+      target,
+      target_ms: targetMs,
+      handling_ms: handlingMs,
+    },
+    1,
+  );
 }
 
 /** The SLA events the engine raised on the ticket, so the views can count them. */
-function writeAlarms(
-  db: Database.Database,
-  t: TableNames,
-  history: HistoryEntry[],
-  ticket: { ticketId: string; reportedAt: string; policyId: string; policyVersion: number; customerId: string; engineerId: string | null; severity: string },
-): void {
-  const insert = prepared(
-    db,
-    `INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (@ticketId, @revision, @type, @metric, @at, @reportedAt, @policyId, @policyVersion, @severity, @customerId, @engineerId)`,
-  );
+function writeAlarms(sql: Statements, history: HistoryEntry[], ticket: TicketFacts, counts: CountDeltas): void {
   for (const { revision, event } of history) {
     if (event.type === 'SlaWarningReached' || event.type === 'SlaBreached' || event.type === 'EscalationRequired') {
-      insert.run({ ...ticket, revision, type: event.type, metric: event.data.metric, at: event.data.at });
+      sql.upsertAlarm.run(
+        ticket.ticketId,
+        revision,
+        event.type,
+        event.data.metric,
+        event.data.at,
+        ticket.reportedAt,
+        ticket.policyId,
+        ticket.policyVersion,
+        ticket.severity,
+        ticket.customerId,
+        ticket.engineerId,
+      );
+      counts.alarm(
+        { reported_at: ticket.reportedAt, metric: event.data.metric, policy_id: ticket.policyId, policy_version: ticket.policyVersion, severity: ticket.severity, type: event.type },
+        1,
+      );
     }
   }
 }
@@ -208,7 +353,8 @@ function writeAlarms(
  * The ticket's next deadline for the follower: the first alarm already owed at its last event,
  * else the next moment one will be. No row while nothing can become due without a new event.
  */
-function writeDeadline(db: Database.Database, t: TableNames, ticketId: string, next: string | undefined): void {
-  if (next === undefined) prepared(db, `DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`).run(ticketId);
-  else prepared(db, `INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`).run(ticketId, next);
+function writeDeadline(sql: Statements, ticketId: string, next: string | undefined, stored: boolean): void {
+  if (next === undefined) {
+    if (stored) sql.deleteDeadline.run(ticketId);
+  } else sql.upsertDeadline.run(ticketId, next);
 }

@@ -17,17 +17,20 @@ export interface ViewFilter {
   readonly engineerId?: string;
 }
 
-/** The SQL expression of a group key over a table with the usual columns; `'all'` without grouping. */
-export function groupKeySql(groupBy: GroupBy | undefined): string {
+/**
+ * The SQL expression of a group key over a table with the usual columns; `'all'` without grouping.
+ * `reportedAt` names the column holding the report time (or its day) for the period keys.
+ */
+export function groupKeySql(groupBy: GroupBy | undefined, reportedAt = 'reported_at'): string {
   switch (groupBy) {
     case undefined:
       return "'all'";
     case 'day':
-      return "strftime('%Y-%m-%d', reported_at)";
+      return `strftime('%Y-%m-%d', ${reportedAt})`;
     case 'week':
-      return "strftime('%G-W%V', reported_at)";
+      return `strftime('%G-W%V', ${reportedAt})`;
     case 'month':
-      return "strftime('%Y-%m', reported_at)";
+      return `strftime('%Y-%m', ${reportedAt})`;
     case 'policy':
       return "policy_id || '@' || policy_version";
     case 'severity':

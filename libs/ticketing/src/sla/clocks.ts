@@ -2,7 +2,7 @@ import { parseInstant, type IsoInstant } from '../business-time';
 import type { Severity, Zone } from '../ticket-vocabulary';
 import { addWorkingMs, workingMsBetween, type SlaCalendar } from './calendar';
 import { explainClock } from './clock-explanation';
-import { clockTimeline, type ClockTrack, type HistoryEntry, type SlaEventRef, type Span } from './clock-timeline';
+import { clockTimeline, type ClockTimeline, type ClockTrack, type HistoryEntry, type SlaEventRef, type Span } from './clock-timeline';
 import { parseIsoDuration, type IsoDuration } from './iso-duration';
 import { SLA_METRICS, targetOf, type SlaMetric, type SlaPolicy } from './sla-policy';
 
@@ -39,6 +39,9 @@ export type SlaClock = Readonly<{
   explanation: string;
 }>;
 
+/** A clock without its explanation: what stores and the alarm timing read. */
+export type SlaClockMeasure = Omit<SlaClock, 'explanation'>;
+
 export type ClockContext = Readonly<{ policy: SlaPolicy; severity: Severity; zone: Zone | null; nowMs: number }>;
 
 /**
@@ -50,33 +53,86 @@ export type ClockContext = Readonly<{ policy: SlaPolicy; severity: Severity; zon
 export function evaluateClocks(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaClock[] {
   const timeline = clockTimeline(history);
   if (!timeline || timeline.kind !== 'fault') return [];
-  const nowMs = Math.max(instant(now), timeline.lastMs);
-  return [...timeline.tracks]
-    .sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric))
-    .flatMap((track) => {
-      const severity = track.stopped?.severity ?? timeline.severity;
-      const clock = evaluateClock(track, { policy, severity, zone: timeline.zone, nowMs });
-      return clock ? [clock] : [];
-    });
+  return measureTimeline(timeline, policy, clockNowMs(timeline, now)).map((clock) => ({ ...clock, explanation: explainClock(clock, policy.calendar) }));
+}
+
+/** The clocks' "now": `now`, or the history's latest time when `now` is earlier. */
+export function clockNowMs(timeline: ClockTimeline, now: IsoInstant): number {
+  return Math.max(instant(now), timeline.lastMs);
+}
+
+/**
+ * The clocks of a fault's timeline under `policy` at `nowMs` (see `clockNowMs`), in metric
+ * order, without explanations: `evaluateClocks` less its text, for callers that read one
+ * timeline under several policies or never show the text.
+ */
+export function measureTimeline(timeline: ClockTimeline, policy: SlaPolicy, nowMs: number): SlaClockMeasure[] {
+  if (timeline.kind !== 'fault') return [];
+  const tracks = [...timeline.tracks].sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric));
+  const clocks: SlaClockMeasure[] = [];
+  for (const track of tracks) {
+    const clock = measureClock(track, { policy, severity: track.stopped?.severity ?? timeline.severity, zone: timeline.zone, nowMs });
+    if (clock) clocks.push(clock);
+  }
+  return clocks;
 }
 
 /** One clock under a policy; null when the policy has no target for its metric and severity. */
 export function evaluateClock(track: ClockTrack, context: ClockContext): SlaClock | null {
+  const clock = measureClock(track, context);
+  return clock && { ...clock, explanation: explainClock(clock, context.policy.calendar) };
+}
+
+/**
+ * What a clock ran up to its end (its stop, or now), measured on a calendar: the same whatever
+ * target is applied to it, so a clock timed under several targets is measured once.
+ */
+export type ClockRun = Readonly<{
+  end: number;
+  /** The running stretches, closed at `end`, and their lengths in working time. */
+  running: ReadonlyArray<readonly [number, number]>;
+  lengths: readonly number[];
+  elapsedMs: number;
+  /** Whether it ran up to its end (rather than being held). */
+  runningAtEnd: boolean;
+}>;
+
+export function runOf(track: ClockTrack, calendar: SlaCalendar, nowMs: number): ClockRun {
+  const end = track.stopped?.ms ?? nowMs;
+  const running = track.running.map((span) => closed(span, end));
+  const lengths = running.map(([from, to]) => workingMsBetween(calendar, from, to));
+  const runningAtEnd = track.stopped ? track.stopped.running : track.running.some((span) => span.to === null);
+  return { end, running, lengths, elapsedMs: sum(lengths), runningAtEnd };
+}
+
+/** When a clock that ran `run` uses up `targetMs`, and its state at `nowMs` against that target. */
+export function timedAgainst(
+  track: ClockTrack,
+  run: ClockRun,
+  calendar: SlaCalendar,
+  targetMs: number,
+  nowMs: number,
+): Readonly<{ dueMs: number; state: SlaClockState }> {
+  const dueMs = dueOf(calendar, run, targetMs);
+  // Only 'warning' against 'running' reads the thresholds, and callers of this ask neither.
+  return { dueMs, state: stateOf(track, { elapsedMs: run.elapsedMs, targetMs, dueMs, nowMs, thresholds: 0 }) };
+}
+
+/** `evaluateClock` less the explanation; `measured` is the clock's run when the caller has it. */
+export function measureClock(track: ClockTrack, context: ClockContext, measured?: ClockRun): SlaClockMeasure | null {
   const { policy, severity, zone, nowMs } = context;
   const target = targetOf(policy, severity, track.metric, zone);
   const targetMs = parseIsoDuration(target);
   if (target === undefined || targetMs === undefined) return null;
   const calendar = policy.calendar;
-  const end = track.stopped?.ms ?? nowMs;
-  const running = track.running.map((span) => closed(span, end));
-  const elapsedMs = sum(running.map(([from, to]) => workingMsBetween(calendar, from, to)));
+  const run = measured ?? runOf(track, calendar, nowMs);
+  const { end, elapsedMs } = run;
   const pausedMs = sum(track.held.map((span) => closed(span, end)).map(([from, to]) => workingMsBetween(calendar, from, to)));
-  const runningAtEnd = track.stopped ? track.stopped.running : track.running.some((span) => span.to === null);
-  const dueMs = dueOf(calendar, running, runningAtEnd, end, targetMs);
+  const dueMs = dueOf(calendar, run, targetMs);
   const ratio = elapsedMs / targetMs;
   const warningThresholdsPassed = policy.warningThresholds.filter((threshold) => ratio >= threshold);
   const state = stateOf(track, { elapsedMs, targetMs, dueMs, nowMs, thresholds: warningThresholdsPassed.length });
-  const clock: Omit<SlaClock, 'explanation'> = {
+  return {
     metric: track.metric,
     state,
     target,
@@ -99,7 +155,6 @@ export function evaluateClock(track: ClockTrack, context: ClockContext): SlaCloc
       retargeted: [...track.retargeted],
     },
   };
-  return { ...clock, explanation: explainClock(clock, calendar) };
 }
 
 /**
@@ -131,21 +186,15 @@ function stateOf(track: ClockTrack, { elapsedMs, targetMs, dueMs, nowMs, thresho
  * the target counted from the last stretch's start while the clock runs (or ran when it stopped),
  * or from `end` (now, or the stop) while it is held: a held clock's due time moves with the pause.
  */
-function dueOf(
-  calendar: SlaCalendar,
-  running: ReadonlyArray<readonly [number, number]>,
-  runningAtEnd: boolean,
-  end: number,
-  targetMs: number,
-): number {
+function dueOf(calendar: SlaCalendar, { running, lengths, runningAtEnd, end }: ClockRun, targetMs: number): number {
   let used = 0;
-  for (const [from, to] of running) {
-    const length = workingMsBetween(calendar, from, to);
-    if (used + length > targetMs) return addWorkingMs(calendar, from, targetMs - used);
+  for (let i = 0; i < running.length; i++) {
+    const length = lengths[i]!;
+    if (used + length > targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
     used += length;
   }
-  const last = running[running.length - 1];
-  if (runningAtEnd && last) return addWorkingMs(calendar, last[0], targetMs - (used - workingMsBetween(calendar, last[0], last[1])));
+  const last = running.length - 1;
+  if (runningAtEnd && last >= 0) return addWorkingMs(calendar, running[last]![0], targetMs - (used - lengths[last]!));
   return addWorkingMs(calendar, end, targetMs - used);
 }
 

@@ -16,6 +16,7 @@ export {
   evaluateClocks,
   type ClockContext,
   type SlaClock,
+  type SlaClockMeasure,
   type SlaClockState,
 } from './clocks';
 export { describeDuration, parseIsoDuration, type IsoDuration } from './iso-duration';
@@ -34,4 +35,4 @@ export {
   type SlaPolicyParse,
   type ZoneTargets,
 } from './sla-policy';
-export { dueSlaAlarms, nextSlaAlarmAt, scaledPolicy, type SlaAlarm } from './sla-alarms';
+export { dueSlaAlarms, measureSla, nextSlaAlarmAt, scaledPolicy, type SlaAlarm, type SlaMeasures } from './sla-alarms';

@@ -1,9 +1,9 @@
 import type { IsoInstant } from '../business-time';
 import type { EscalationRequired, SlaBreached, SlaWarningReached } from '../ticket-events';
-import { evaluateClocks, type SlaClock } from './clocks';
-import type { HistoryEntry } from './clock-timeline';
+import { clockNowMs, measureClock, measureTimeline, runOf, timedAgainst, type SlaClockMeasure } from './clocks';
+import { clockTimeline, type ClockTimeline, type HistoryEntry } from './clock-timeline';
 import { parseIsoDuration } from './iso-duration';
-import type { SlaPolicy } from './sla-policy';
+import { SLA_METRICS, targetOf, type SlaPolicy } from './sla-policy';
 
 export type SlaAlarm = SlaWarningReached | SlaBreached | EscalationRequired;
 
@@ -32,28 +32,50 @@ export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
   return { ...policy, targets: targets as SlaPolicy['targets'] };
 }
 
+/**
+ * `scaledPolicy`, made once per policy object and fraction: policies are immutable values, and a
+ * projection asks for the same few scaled policies for every ticket it evaluates.
+ */
+const scaledPolicies = new WeakMap<SlaPolicy, Map<number, SlaPolicy>>();
+function scaledOnce(policy: SlaPolicy, fraction: number): SlaPolicy {
+  let byFraction = scaledPolicies.get(policy);
+  if (!byFraction) scaledPolicies.set(policy, (byFraction = new Map()));
+  let scaled = byFraction.get(fraction);
+  if (!scaled) byFraction.set(fraction, (scaled = scaledPolicy(policy, fraction)));
+  return scaled;
+}
+
 /** One alarm a clock can owe: a warning threshold (fraction < 1) or the breach (fraction 1). */
 interface Candidate {
   readonly metric: string;
   readonly fraction: number;
   /** The clock under the policy scaled by `fraction`: its due time is the alarm's moment. */
-  readonly scaled: SlaClock;
+  readonly scaled: SlaClockMeasure;
   /** The clock under the real policy, for the due time an alarm reports. */
-  readonly real: SlaClock;
+  readonly real: SlaClockMeasure;
 }
 
-/** Every alarm not raised yet, with the clock that times it: one clock evaluation per fraction. */
-function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant, evaluated?: SlaClock[]): Candidate[] {
-  const raised = new Set<string>();
-  for (const { event } of history) {
-    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
-    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
-  }
-  const real = evaluated ?? evaluateClocks(history, policy, now);
-  if (real.length === 0) return [];
+/** The clocks of a history at `now` under its real policy, from one reading of the history. */
+interface Reading {
+  readonly timeline: ClockTimeline | null;
+  readonly nowMs: number;
+  readonly real: SlaClockMeasure[];
+}
+
+function read(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Reading {
+  const timeline = clockTimeline(history);
+  if (!timeline || timeline.kind !== 'fault') return { timeline, nowMs: 0, real: [] };
+  const nowMs = clockNowMs(timeline, now);
+  return { timeline, nowMs, real: measureTimeline(timeline, policy, nowMs) };
+}
+
+/** Every alarm not raised yet, with the clock that times it: one clock measure per fraction. */
+function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, { timeline, nowMs, real }: Reading): Candidate[] {
+  if (!timeline || real.length === 0) return [];
+  const raised = raisedAlarms(history);
   const found: Candidate[] = [];
   for (const fraction of [...policy.warningThresholds, 1]) {
-    const clocks = fraction === 1 ? real : evaluateClocks(history, scaledPolicy(policy, fraction), now);
+    const clocks = fraction === 1 ? real : measureTimeline(timeline, scaledOnce(policy, fraction), nowMs);
     for (const scaled of clocks) {
       if (raised.has(`${scaled.metric}:${fraction}`)) continue;
       const clock = real.find((c) => c.metric === scaled.metric);
@@ -75,7 +97,7 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
   const alarms: SlaAlarm[] = [];
   // A crossing is what the clock scaled to that fraction calls a breach: for an open clock, now is
   // past its due time; for a stopped one, it ran longer than the fraction of its target.
-  for (const { metric, fraction, scaled, real } of candidates(history, policy, now)) {
+  for (const { metric, fraction, scaled, real } of candidates(history, policy, read(history, policy, now))) {
     if (scaled.state !== 'breached') continue;
     if (fraction < 1) {
       alarms.push({ type: 'SlaWarningReached', data: { metric, threshold: fraction, dueAt: real.dueAt, policyVersion: policy.version, at: scaled.dueAt } });
@@ -98,18 +120,81 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
  * in the past), else the earliest threshold or due time a running clock will reach. Undefined
  * while nothing is pending (clocks stopped, paused or alarmed): only a new event changes that.
  */
-export function nextSlaAlarmAt(
-  history: ReadonlyArray<HistoryEntry>,
-  policy: SlaPolicy,
-  now: IsoInstant,
-  /** The clocks at `now` under `policy`, when the caller has them already. */
-  evaluated?: SlaClock[],
-): IsoInstant | undefined {
+export function nextSlaAlarmAt(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): IsoInstant | undefined {
+  return nextOf(candidates(history, policy, read(history, policy, now)));
+}
+
+function nextOf(found: readonly Candidate[]): IsoInstant | undefined {
   let next: IsoInstant | undefined;
-  for (const { scaled } of candidates(history, policy, now, evaluated)) {
+  for (const { scaled } of found) {
     const owed = scaled.state === 'breached';
     const ahead = scaled.stoppedAt === null && scaled.state !== 'paused';
     if ((owed || ahead) && (next === undefined || scaled.dueAt < next)) next = scaled.dueAt;
   }
   return next;
+}
+
+/** A fault's clocks and its next alarm time at one `now`, as `measureSla` gives them. */
+export type SlaMeasures = Readonly<{
+  /** `evaluateClocks` without the explanations. */
+  clocks: SlaClockMeasure[];
+  /** `nextSlaAlarmAt`. */
+  nextAlarmAt: IsoInstant | undefined;
+}>;
+
+/**
+ * `evaluateClocks` (less the explanation text) and `nextSlaAlarmAt` of one history at one `now`,
+ * reading the history once: for a projection that stores both for every ticket it touches.
+ */
+export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaMeasures {
+  const timeline = clockTimeline(history);
+  if (!timeline || timeline.kind !== 'fault') return { clocks: [], nextAlarmAt: undefined };
+  const nowMs = clockNowMs(timeline, now);
+  const raised = raisedAlarms(history);
+  const calendar = policy.calendar;
+  const clocks: SlaClockMeasure[] = [];
+  // As nextOf over the candidates, with each clock's run measured once for all its targets: the
+  // real clock gives the breach, the clock against each scaled target a warning.
+  let next: number | undefined;
+  const consider = (ahead: boolean, state: string, dueMs: number) => {
+    if ((state === 'breached' || ahead) && (next === undefined || earlier(dueMs, next))) next = dueMs;
+  };
+  const tracks = [...timeline.tracks].sort((a, b) => SLA_METRICS.indexOf(a.metric) - SLA_METRICS.indexOf(b.metric));
+  for (const track of tracks) {
+    const severity = track.stopped?.severity ?? timeline.severity;
+    const run = runOf(track, calendar, nowMs);
+    const clock = measureClock(track, { policy, severity, zone: timeline.zone, nowMs }, run);
+    if (!clock) continue;
+    clocks.push(clock);
+    // Stopped or held: no alarm ahead, only those already owed.
+    const ahead = clock.stoppedAt === null;
+    for (const fraction of policy.warningThresholds) {
+      if (raised.has(`${clock.metric}:${fraction}`)) continue;
+      const targetMs = parseIsoDuration(targetOf(scaledOnce(policy, fraction), severity, track.metric, timeline.zone));
+      if (targetMs === undefined) continue;
+      const { dueMs, state } = timedAgainst(track, run, calendar, targetMs, nowMs);
+      consider(ahead && state !== 'paused', state, dueMs);
+    }
+    if (!raised.has(`${clock.metric}:1`)) consider(ahead && clock.state !== 'paused', clock.state, Date.parse(clock.dueAt));
+  }
+  return { clocks, nextAlarmAt: next === undefined ? undefined : new Date(next).toISOString() };
+}
+
+function raisedAlarms(history: ReadonlyArray<HistoryEntry>): Set<string> {
+  const raised = new Set<string>();
+  for (const { event } of history) {
+    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
+    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
+  }
+  return raised;
+}
+
+// Instants from year 0 to 9999 print as fixed-width ISO strings, which compare as the numbers do.
+const FIRST_FOUR_DIGIT_YEAR_MS = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_FOUR_DIGIT_YEAR_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** `a` before `b` as their ISO strings compare (the order nextSlaAlarmAt uses). */
+function earlier(a: number, b: number): boolean {
+  if (a >= FIRST_FOUR_DIGIT_YEAR_MS && b >= FIRST_FOUR_DIGIT_YEAR_MS && a <= LAST_FOUR_DIGIT_YEAR_MS && b <= LAST_FOUR_DIGIT_YEAR_MS) return a < b;
+  return new Date(a).toISOString() < new Date(b).toISOString();
 }

@@ -33,6 +33,20 @@ describe('SLA alarms due for a ticket', () => {
     ]);
   });
 
+  it('given two policies with the same id and version but other targets, then each times its own warnings', () => {
+    // The scaled policies behind the warnings are kept per policy object, never per id.
+    const first = dueSlaAlarms(history(reported()), IT_PLAN, t(20));
+    const slower: SlaPolicy = { ...IT_PLAN, targets: { ...IT_PLAN.targets, general: { ...IT_PLAN.targets.general, response: 'PT20M' } } };
+    expect(types(dueSlaAlarms(history(reported()), slower, t(20)))).toEqual([
+      `SlaWarningReached:response@${t(10)}`,
+      `SlaWarningReached:response@${t(15)}`,
+      `SlaBreached:response@${t(20)}`,
+    ]);
+    expect(dueSlaAlarms(history(reported()), IT_PLAN, t(20))).toEqual(first);
+    expect(nextSlaAlarmAt(history(reported()), slower, t(0))).toBe(t(10));
+    expect(nextSlaAlarmAt(history(reported()), IT_PLAN, t(0))).toBe(t(15));
+  });
+
   it('given a warning already recorded, then it is not due again', () => {
     const alarms = dueSlaAlarms(history(reported(), warning('response', 0.5, t(30), t(15))), IT_PLAN, t(25));
     expect(types(alarms)).toEqual([`SlaWarningReached:response@${t(22.5)}`]);

@@ -37,6 +37,28 @@ export function isTimeZone(timeZone: string): boolean {
 
 /** The zone's offset from UTC at the instant `utcMs`, in ms (local wall time minus UTC). */
 export function offsetAt(timeZone: string, utcMs: number): number {
+  // Most UTC days have one offset all day: the same at their start and at the next day's start
+  // (no zone in use changes twice within a day and back). Those are answered per day; a day with
+  // a transition is answered per quarter hour.
+  const day = Math.floor(utcMs / DAY_MS);
+  let days = dayOffsets.get(timeZone);
+  if (!days || days.size > MAX_CACHED_DAYS) {
+    days = new Map();
+    dayOffsets.set(timeZone, days);
+  }
+  let whole = days.get(day);
+  if (whole === undefined) {
+    const start = quarterHourOffset(timeZone, day * DAY_MS);
+    whole = start === quarterHourOffset(timeZone, (day + 1) * DAY_MS) ? start : null;
+    days.set(day, whole);
+  }
+  return whole ?? quarterHourOffset(timeZone, utcMs);
+}
+
+/** UTC day number -> the offset of the whole day, or null when the offset changes within it. */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+
+function quarterHourOffset(timeZone: string, utcMs: number): number {
   // Zones change offset only at whole quarter hours of UTC (every transition in use today does),
   // so one Intl call per zone and quarter hour answers every instant in it.
   const bucket = Math.floor(utcMs / QUARTER_HOUR_MS);
