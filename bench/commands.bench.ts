@@ -4,7 +4,9 @@
  * one row into SQLite per request, in the same run, at the same synchronous setting; and against
  * raw better-sqlite3 appends in this process, one transaction (one commit, one fsync at FULL) per
  * event, at FULL, measured after each API run: the rate the API would have without group commit.
- * Target of that line: API commands/s >= 3x the raw one-transaction-per-event FULL rate.
+ * Target of that line: API commands/s >= 3x the raw one-transaction-per-event FULL rate. Two
+ * ceilings are measured beside it with the same load generator: a no-op Fastify route, and the
+ * API's own lightest route (GET /health/live), which no command can outrun.
  * Usage: node dist/bench/commands.bench.js [--quick] [--json <file>] [--cpu-prof <dir>]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -94,7 +96,23 @@ async function rawPath(send: Send): Promise<void> {
   }
 }
 
-async function measureApi(port: number): Promise<LoadResult> {
+/** The same count of requests to a route that does nothing: what the transport alone allows. */
+async function noopPath(send: Send): Promise<void> {
+  for (let i = 0; i < 7; i++) {
+    const answer = await send('POST', `/raw/noop`, { by: 'desk-7', step: i, note: 'engineer on the way' });
+    if (answer.status !== 200) throw new Error(`no-op route answered ${answer.status}`);
+  }
+}
+
+/** The API's lightest route: no key, no store, no log line; what the API's HTTP stack alone allows. */
+async function livenessPath(send: Send): Promise<void> {
+  for (let i = 0; i < 7; i++) {
+    const answer = await send('GET', '/health/live');
+    if (answer.status !== 200) throw new Error(`/health/live answered ${answer.status}`);
+  }
+}
+
+async function measureApi(port: number, scenario: (send: Send) => Promise<void> = faultPath): Promise<LoadResult> {
   const dir = tempDir('bench-commands-');
   const app = await start('../apps/api/src/main.js', [], {
     DATA_DIR: dir.path,
@@ -107,8 +125,8 @@ async function measureApi(port: number): Promise<LoadResult> {
     LOG_LEVEL: 'info',
   }, CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []);
   try {
-    await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, WARM_UP_MS, faultPath);
-    return await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, DURATION_MS, faultPath);
+    await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, WARM_UP_MS, scenario);
+    return await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, DURATION_MS, scenario);
   } finally {
     await stop(app);
     dir.remove();
@@ -143,12 +161,13 @@ export function rawTransactionPerEvent(durationMs: number, synchronous = 'FULL')
   }
 }
 
-async function measureRaw(port: number): Promise<LoadResult> {
+async function measureRaw(port: number, noop = false): Promise<LoadResult> {
   const dir = tempDir('bench-raw-');
-  const raw = await start('raw-server.js', [join(dir.path, 'raw.db'), String(port), SYNCHRONOUS], {});
+  const raw = await start('raw-server.js', [noop ? 'noop' : join(dir.path, 'raw.db'), String(port), SYNCHRONOUS], {});
+  const scenario = noop ? noopPath : rawPath;
   try {
-    await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, WARM_UP_MS, rawPath);
-    return await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, DURATION_MS, rawPath);
+    await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, WARM_UP_MS, scenario);
+    return await runLoad(`http://127.0.0.1:${port}`, CONCURRENCY, DURATION_MS, scenario);
   } finally {
     await stop(raw);
     dir.remove();
@@ -159,6 +178,8 @@ export async function commandsBenchmark(): Promise<BenchRow[]> {
   const api: LoadResult[] = [];
   const raw: LoadResult[] = [];
   const rawTx: number[] = [];
+  const noop: LoadResult[] = [];
+  const liveness: LoadResult[] = [];
   for (let run = 0; run < RUNS; run++) {
     if (run % 2 === 0) {
       raw.push(await measureRaw(await freePort()));
@@ -168,9 +189,11 @@ export async function commandsBenchmark(): Promise<BenchRow[]> {
       raw.push(await measureRaw(await freePort()));
     }
     rawTx.push(rawTransactionPerEvent(RAW_TX_MS, 'FULL'));
+    noop.push(await measureRaw(await freePort(), true));
+    liveness.push(await measureApi(await freePort(), livenessPath));
   }
   process.stderr.write(`raw one transaction per event, FULL: ${rawTx.map((r) => r.toFixed(0)).join(', ')} events/s\n`);
-  for (const [name, results] of [['api', api], ['raw', raw]] as const) {
+  for (const [name, results] of [['api', api], ['raw', raw], ['no-op route', noop], ['api /health/live', liveness]] as const) {
     for (const r of results) {
       process.stderr.write(`${name}: ${r.perSecond.toFixed(0)} req/s, p50 ${r.p50Ms.toFixed(1)} ms, p99 ${r.p99Ms.toFixed(1)} ms, ${r.errors} errors\n`);
     }
@@ -181,6 +204,8 @@ export async function commandsBenchmark(): Promise<BenchRow[]> {
   const p99 = median(api.map((r) => r.p99Ms));
   const rawP99 = median(raw.map((r) => r.p99Ms));
   const rawTxRate = median(rawTx);
+  const noopRate = median(noop.map((r) => r.perSecond));
+  const livenessRate = median(liveness.map((r) => r.perSecond));
   // Each command of the fault path appends one event, so commands/s and events/s compare as they are.
   return [
     {
@@ -200,6 +225,25 @@ export async function commandsBenchmark(): Promise<BenchRow[]> {
       ratio: rate / rawTxRate,
       target: '>= 3 x baseline',
       pass: rate / rawTxRate >= 3,
+    },
+    {
+      // The ceilings: no command path can answer faster than these routes that do no work.
+      name: `ceiling: a no-op Fastify route, ${CONCURRENCY} clients, same load generator, vs raw 1 tx/event appends FULL`,
+      value: noopRate,
+      unit: 'req/s',
+      baseline: rawTxRate,
+      ratio: noopRate / rawTxRate,
+      target: 'report',
+      pass: null,
+    },
+    {
+      name: `ceiling: GET /health/live through the API (no key, no store, no log line), ${CONCURRENCY} clients, vs raw 1 tx/event appends FULL`,
+      value: livenessRate,
+      unit: 'req/s',
+      baseline: rawTxRate,
+      ratio: livenessRate / rawTxRate,
+      target: 'report',
+      pass: null,
     },
     { name: 'command latency p50', value: p50, unit: 'ms', baseline: median(raw.map((r) => r.p50Ms)), ratio: p50 / median(raw.map((r) => r.p50Ms)), target: 'report', pass: null },
     { name: 'command latency p99', value: p99, unit: 'ms', baseline: rawP99, ratio: p99 / rawP99, target: '< 25 ms', pass: p99 < 25 },
