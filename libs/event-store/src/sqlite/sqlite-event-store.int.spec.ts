@@ -252,6 +252,16 @@ describe('SQLite event store', () => {
     await expect(pagesAfter(undefined, 10)).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
   });
 
+  it('reads an in-memory database in pages, as readAll reads it', async () => {
+    const store = SqliteEventStore.open({ path: ':memory:' });
+    for (let n = 0; n < 12; n++) await store.append(`m-${n % 3}`, [{ type: 'A', data: { n } }]);
+    const pages: RecordedEvent[][] = [];
+    for await (const page of store.readPagesAfter(undefined, 5)) pages.push([...page]);
+    expect(pages.map((page) => page.length)).toEqual([5, 5, 2]);
+    expect(pages.flat()).toEqual(await collect(store.readAll()));
+    await store.close();
+  });
+
   it('reads the stored text of a stream that does not exist as StreamNotFound, and of a closed store as unavailable', async () => {
     const store = open(tempFile());
     await store.append('t', [{ type: 'A', data: {} }]);
