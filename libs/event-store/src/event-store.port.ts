@@ -131,9 +131,9 @@ export function readsStoredText(store: EventStore): store is EventStore & Stored
 
 /**
  * What a store may offer besides the port for catching up (the SQLite adapter): the log after a
- * position in pages, read ahead while the caller applies the page before. The pages end at the
- * head of the log as it was when the last one was read; events appended later are the
- * subscription's.
+ * position a page at a time, so a catch-up takes whole batches instead of awaiting every event.
+ * The pages end at the head of the log as it was when the last one was read; events appended
+ * later are the subscription's.
  */
 export interface CatchUpReader {
   /** The events after `position` (all of them when undefined), in position order, at most `pageSize` a page. */

@@ -195,8 +195,8 @@ export class ProjectionRunner {
       return this.stopped;
     };
 
-    // Catching up, a store that reads ahead in pages (SQLite) hands over a batch at a time while
-    // it reads the next; the subscription then follows from where the pages ended.
+    // Catching up, a store that reads in pages (SQLite) hands over a batch per read; the
+    // subscription then follows from where the pages ended.
     if (readsPages(this.store)) {
       for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
         if (await applyBatch(page)) return;

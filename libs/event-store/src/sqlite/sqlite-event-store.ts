@@ -13,8 +13,8 @@ import {
 } from '../errors';
 import type {
   AppendOptions,
-  CatchUpReader,
   AppendResult,
+  CatchUpReader,
   EventStore,
   EventSubscription,
   EventToAppend,
