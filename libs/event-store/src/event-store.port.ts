@@ -129,6 +129,21 @@ export function readsStoredText(store: EventStore): store is EventStore & Stored
   return typeof candidate.readAllText === 'function' && typeof candidate.readStreamText === 'function';
 }
 
+/**
+ * What a store may offer besides the port for catching up (the SQLite adapter): the log after a
+ * position a page at a time, so a catch-up takes whole batches instead of awaiting every event.
+ * The pages end at the head of the log as it was when the last one was read; events appended
+ * later are the subscription's.
+ */
+export interface CatchUpReader {
+  /** The events after `position` (all of them when undefined), in position order, at most `pageSize` a page. */
+  readPagesAfter(position: Position | undefined, pageSize: number): AsyncIterable<readonly RecordedEvent[]>;
+}
+
+export function readsPages(store: EventStore): store is EventStore & CatchUpReader {
+  return typeof (store as Partial<CatchUpReader>).readPagesAfter === 'function';
+}
+
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */
 export async function readStreamOrEmpty(
   store: EventStore,

@@ -74,6 +74,31 @@ describe('ProjectionRunner', () => {
     expect(runner.status()[0]).toMatchObject({ name: 'counting', generation: 1, building: false, failure: undefined });
   });
 
+  it('catches up the same through the subscription alone, for a store that does not read in pages', async () => {
+    await append(130);
+    // Only counted- streams at the end: a batch whose every event the projection reads.
+    for (let n = 130; n < 200; n++) await store.append(`counted-${n % 5}`, [{ type: 'Counted', data: { n } }]);
+    const portOnly = new Proxy(store, {
+      get: (target, key) => {
+        if (key === 'readPagesAfter') return undefined;
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    for (const [source, label] of [
+      [portOnly, 'port'],
+      [store, 'pages'],
+    ] as const) {
+      const views = ReadModelStore.open(join(dir, `views-${label}.db`));
+      const runner = new ProjectionRunner(source, views, [countingProjection()], { batchSize: 64 });
+      await runner.rebuild('counting');
+      const counted = views.db.prepare(`SELECT n FROM ${tableNamesFor(1)('counted_events')} ORDER BY n`).all().map((r) => (r as { n: number }).n);
+      expect(counted).toEqual(Array.from({ length: 200 }, (_, i) => i));
+      expect(views.live('counting')?.position).toEqual(await store.headPosition());
+      views.close();
+    }
+  });
+
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     await append(100);
     const first = new ProjectionRunner(store, readModels, [countingProjection()]);

@@ -1,5 +1,5 @@
-import type { EventStore, EventSubscription, Position } from '@app/event-store';
-import { comparePositions, formatPosition } from '@app/event-store';
+import type { EventStore, EventSubscription, Position, RecordedEvent } from '@app/event-store';
+import { comparePositions, formatPosition, readsPages } from '@app/event-store';
 import { batches } from './batches';
 import { tableNamesFor, type Projection } from './projection';
 import { CheckpointMoved, GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
@@ -179,27 +179,52 @@ export class ProjectionRunner {
     };
     if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
 
+    const relevant = relevanceOf(projection);
+    /** Applies one batch with its checkpoint; true when the run is over. */
+    const applyBatch = async (batch: readonly RecordedEvent[]): Promise<boolean> => {
+      const events = relevant(batch);
+      const last = batch[batch.length - 1].position;
+      this.readModels.applyBatch(projection, generation.generation, position, () => events.length && projection.apply(this.readModels.db, events, t), last);
+      position = last;
+      // A catch-up reads pages already in memory: let the event loop turn between batches, so the
+      // process keeps answering HTTP while it catches up.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (generation.status === 'building' || options.untilCaughtUp) {
+        if ((await finishIfCaughtUp()) && options.untilCaughtUp) return true;
+      }
+      return this.stopped;
+    };
+
+    // Catching up, a store that reads in pages (SQLite) hands over a batch per read; the
+    // subscription then follows from where the pages ended.
+    if (readsPages(this.store)) {
+      for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
+        if (await applyBatch(page)) return;
+      }
+    }
+
     const subscription = this.store.subscribeToAll({ fromPosition: position });
     this.subscriptions.add(subscription);
     try {
       for await (const batch of batches(subscription, this.batchSize)) {
-        const relevant = batch.filter((event) => projection.streamPrefixes.some((prefix) => event.stream.startsWith(prefix)));
-        const last = batch[batch.length - 1].position;
-        this.readModels.applyBatch(projection, generation.generation, position, () => relevant.length && projection.apply(this.readModels.db, relevant, t), last);
-        position = last;
-        // A catch-up reads pages already in memory: let the event loop turn between batches, so the
-        // process keeps answering HTTP while it catches up.
-        await new Promise((resolve) => setImmediate(resolve));
-        if (generation.status === 'building' || options.untilCaughtUp) {
-          if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
-        }
-        if (this.stopped) return;
+        if (await applyBatch(batch)) return;
       }
     } finally {
       this.subscriptions.delete(subscription);
       await subscription.close();
     }
   }
+}
+
+/** The events of a batch that the projection reads, by stream prefix. */
+function relevanceOf(projection: Projection): (batch: readonly RecordedEvent[]) => readonly RecordedEvent[] {
+  const prefixes = projection.streamPrefixes;
+  const reads = prefixes.length === 1 ? (stream: string) => stream.startsWith(prefixes[0]) : (stream: string) => prefixes.some((prefix) => stream.startsWith(prefix));
+  return (batch) => {
+    let i = 0;
+    while (i < batch.length && reads(batch[i].stream)) i++;
+    return i === batch.length ? batch : batch.filter((event) => reads(event.stream));
+  };
 }
 
 /** Whether the live generation of `projection` has applied the log up to `position`. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { DuplicateEventId } from '../errors';
+import { CorruptStoredEvent, DuplicateEventId } from '../errors';
 import { positionOf } from '../position';
 import { readsStoredText, type EventStore, type RecordedEvent, type StoredEventText } from '../event-store.port';
 import { testEventStore } from '../testing/event-store.contract';
@@ -217,6 +217,48 @@ describe('SQLite event store', () => {
     raw.prepare(`UPDATE events SET data = 'not json' WHERE stream = 't-2'`).run();
     raw.close();
     for await (const page of store.readStreamText('t-2')) expect(page).toEqual([{ stream: 't-2', revision: 0, type: 'B', data: 'not json', metadata: '{}' }]);
+    await store.close();
+  });
+
+  it('reads the log after a position in pages, as readAll reads it, and a corrupt row as CorruptStoredEvent', async () => {
+    const path = tempFile();
+    const store = open(path);
+    for (let n = 0; n < 25; n++) await store.append(`p-${n % 4}`, [{ type: 'A', data: { n } }, { type: 'B', data: { n } }]);
+    const all = await collect(store.readAll());
+    const pagesAfter = async (position: (typeof all)[number]['position'] | undefined, size: number) => {
+      const pages: RecordedEvent[][] = [];
+      for await (const page of store.readPagesAfter(position, size)) pages.push([...page]);
+      return pages;
+    };
+    const fromStart = await pagesAfter(undefined, 7);
+    expect(fromStart.map((page) => page.length)).toEqual([7, 7, 7, 7, 7, 7, 7, 1]);
+    expect(fromStart.flat()).toEqual(all);
+    // A full last page is followed by no empty one.
+    expect((await pagesAfter(undefined, 10)).map((page) => page.length)).toEqual([10, 10, 10, 10, 10]);
+    expect((await pagesAfter(all[9].position, 100)).flat()).toEqual(all.slice(10));
+    expect(await pagesAfter(all[49].position, 100)).toEqual([]);
+
+    const raw = new Database(path);
+    raw.prepare(`UPDATE events SET metadata = '{' WHERE position = 20`).run();
+    raw.close();
+    const read: RecordedEvent[] = [];
+    await expect(
+      (async () => {
+        for await (const page of store.readPagesAfter(undefined, 10)) read.push(...page);
+      })(),
+    ).rejects.toBeInstanceOf(CorruptStoredEvent);
+    expect(read).toEqual(all.slice(0, 20));
+    await store.close();
+    await expect(pagesAfter(undefined, 10)).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
+  });
+
+  it('reads an in-memory database in pages, as readAll reads it', async () => {
+    const store = SqliteEventStore.open({ path: ':memory:' });
+    for (let n = 0; n < 12; n++) await store.append(`m-${n % 3}`, [{ type: 'A', data: { n } }]);
+    const pages: RecordedEvent[][] = [];
+    for await (const page of store.readPagesAfter(undefined, 5)) pages.push([...page]);
+    expect(pages.map((page) => page.length)).toEqual([5, 5, 2]);
+    expect(pages.flat()).toEqual(await collect(store.readAll()));
     await store.close();
   });
 

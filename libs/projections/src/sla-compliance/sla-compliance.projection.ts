@@ -126,7 +126,8 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
         const ticketId = recorded.stream.slice('ticket-'.length);
         let ticket = touched.get(ticketId);
         if (!ticket) {
-          const row = sql.selectHistory.get(ticketId) as { history: string } | undefined;
+          // A stream's first event (revision 0) in this batch: no earlier batch can have stored it.
+          const row = recorded.revision === 0 ? undefined : (sql.selectHistory.get(ticketId) as { history: string } | undefined);
           ticket = { history: row ? (JSON.parse(row.history) as HistoryEntry[]) : [], stored: row !== undefined };
           touched.set(ticketId, ticket);
         }

@@ -7,9 +7,21 @@ export type IsoDuration = string;
 
 const DURATION = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d{1,3})?)S)?)?$/;
 
+/** Durations already read: a policy's few targets are read again for every ticket. */
+const parsed = new Map<string, number | undefined>();
+const MAX_REMEMBERED = 1000;
+
 /** Milliseconds of `text`, or undefined when it is not such a duration. */
 export function parseIsoDuration(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
+  if (parsed.has(text)) return parsed.get(text);
+  const ms = parseText(text);
+  if (parsed.size >= MAX_REMEMBERED) parsed.clear();
+  parsed.set(text, ms);
+  return ms;
+}
+
+function parseText(text: string): number | undefined {
   const match = DURATION.exec(text);
   if (!match || text === 'P' || text.endsWith('T')) return undefined;
   const [, days = '0', hours = '0', minutes = '0', seconds = '0'] = match as unknown as string[];

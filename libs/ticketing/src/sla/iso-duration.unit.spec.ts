@@ -15,6 +15,15 @@ describe('ISO 8601 durations of SLA targets', () => {
     }
   });
 
+  it('answers the same when asked again, for durations and refusals, past the number it remembers', () => {
+    for (let round = 0; round < 3; round++) {
+      for (let minutes = 1; minutes <= 1500; minutes++) expect(parseIsoDuration(`PT${minutes}M`)).toBe(minutes * 60_000);
+      expect(parseIsoDuration('PT1H30M')).toBe(5_400_000);
+      expect(parseIsoDuration('P1DT')).toBeUndefined();
+      expect(parseIsoDuration('PT1.5M')).toBeUndefined();
+    }
+  });
+
   it('reads back shortly', () => {
     expect(describeDuration(5_400_000)).toBe('1h 30m');
     expect(describeDuration(0)).toBe('0s');

@@ -169,13 +169,14 @@ export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPoli
     // Stopped or held: no alarm ahead, only those already owed.
     const ahead = clock.stoppedAt === null;
     for (const fraction of policy.warningThresholds) {
-      if (raised.has(`${clock.metric}:${fraction}`)) continue;
+      // Most histories hold no alarm: no key to build for them.
+      if (raised.size > 0 && raised.has(`${clock.metric}:${fraction}`)) continue;
       const targetMs = parseIsoDuration(targetOf(scaledOnce(policy, fraction), severity, track.metric, timeline.zone));
       if (targetMs === undefined) continue;
       const { dueMs, state } = timedAgainst(track, run, calendar, targetMs, nowMs);
       consider(ahead && state !== 'paused', state, dueMs);
     }
-    if (!raised.has(`${clock.metric}:1`)) consider(ahead && clock.state !== 'paused', clock.state, Date.parse(clock.dueAt));
+    if (raised.size === 0 || !raised.has(`${clock.metric}:1`)) consider(ahead && clock.state !== 'paused', clock.state, Date.parse(clock.dueAt));
   }
   return { clocks, nextAlarmAt: next === undefined ? undefined : new Date(next).toISOString() };
 }
