@@ -224,6 +224,27 @@ describe('sla-compliance summary from the counts', () => {
     expect(countsPlan({ engineerId: values.engineerId }, nows[0])).toBeUndefined();
   });
 
+  it('takes a from at 00:00 UTC (as the API sends a date) as a whole day', () => {
+    const now = '2026-11-02T00:00:00.000Z';
+    expect(countsPlan({ from: '2026-10-28T00:00:00.000Z' }, now)?.wholeFrom).toBe('2026-10-28');
+    expect(countsPlan({ from: '2026-10-28' }, now)?.wholeFrom).toBe('2026-10-28');
+    expect(countsPlan({ from: '2026-10-28T00:00:00.001Z' }, now)?.wholeFrom).toBe('2026-10-29');
+  });
+
+  it('answers by the rows from a generation built before the counts existed (a live version 2 while 3 is built)', () => {
+    const t = tables();
+    const filter = { groupBy: 'month' as GroupBy, from: '2026-10-28T00:00:00.000Z' };
+    const now = '2026-11-02T00:00:00.000Z';
+    const expected = JSON.stringify(scanCompliance(readModels.db, t, filter, now));
+    const counts = t('sla_counts');
+    readModels.db.exec(`ALTER TABLE ${counts} RENAME TO ${counts}_aside`);
+    try {
+      expect(JSON.stringify(queryCompliance(readModels.db, t, filter, now))).toBe(expected);
+    } finally {
+      readModels.db.exec(`ALTER TABLE ${counts}_aside RENAME TO ${counts}`);
+    }
+  });
+
   it('counts open clocks by their due time against now: breached from the due instant on', () => {
     const t = tables();
     const dueNow = String(one(`SELECT due_at FROM ${t('sla_clocks')} WHERE outcome IS NULL AND paused = 0 ORDER BY due_at LIMIT 1 OFFSET 20`).due_at);

@@ -58,8 +58,16 @@ interface SummaryRows {
  * day of `now` (see `countsPlan`); a query by customer or engineer reads the rows.
  */
 export function queryCompliance(db: Database.Database, t: TableNames, filter: ViewFilter & { metric?: string }, now: string): ComplianceGroup[] {
-  const plan = countsPlan(filter, now);
+  const plan = hasCounts(db, t) ? countsPlan(filter, now) : undefined;
   return summaryGroups(filter, plan ? readCounts(db, t, filter, now, plan) : scanRows(db, t, filter, now));
+}
+
+/**
+ * Whether the generation has the counts: one built by a version before 3 has not, and stays
+ * live (answering by its rows) while the new version is built beside it.
+ */
+function hasCounts(db: Database.Database, t: TableNames): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t('sla_counts')) !== undefined;
 }
 
 /** The summary read from the rows alone: every clock, alarm and consultation of the period. */
@@ -169,8 +177,9 @@ export function countsPlan(filter: ViewFilter, now: string): CountsPlan | undefi
   if (filter.from !== undefined) {
     if (!DAY.test(filter.from)) return undefined;
     const day = filter.from.slice(0, 10);
-    // A bound after midnight leaves its day partial: the whole days start the next day.
-    wholeFrom = filter.from.length === 10 ? day : nextDay(day);
+    // A bound at midnight (a date, or the date at 00:00 UTC as the API sends it) starts a whole
+    // day; a bound after midnight leaves its day partial, and the whole days start the next day.
+    wholeFrom = filter.from.length === 10 || filter.from.slice(10) === 'T00:00:00.000Z' ? day : nextDay(day);
     if (wholeFrom === undefined) return undefined;
   }
   let wholeTo: string | undefined;
