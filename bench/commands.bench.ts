@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
 import { freePort, median, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 import { runLoad, type LoadResult, type Send } from './http-load';
@@ -174,7 +174,7 @@ export function rawTransactionPerEvent(durationMs: number, synchronous = 'FULL')
     let events = 0;
     while (performance.now() - started < durationMs) {
       const payload = samplePayload(events);
-      insert.run(events, randomUUID(), `ticket-${events % 1000}`, Math.floor(events / 1000), 'TicketReported', JSON.stringify(payload.data), JSON.stringify(payload.metadata), new Date().toISOString());
+      insert.run(events, timeOrderedUuid(Date.now()), `ticket-${events % 1000}`, Math.floor(events / 1000), 'TicketReported', JSON.stringify(payload.data), JSON.stringify(payload.metadata), new Date().toISOString());
       events += 1;
     }
     return events / ((performance.now() - started) / 1000);

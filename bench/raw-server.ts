@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import Fastify from 'fastify';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
 
 async function main(): Promise<void> {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   let position = 0;
   app.post('/raw/:stream', async (req) => {
     const at = position++;
-    insert.run(at, randomUUID(), (req.params as { stream: string }).stream, at, 'Raw', JSON.stringify(req.body ?? {}), '{}', new Date().toISOString());
+    insert.run(at, timeOrderedUuid(Date.now()), (req.params as { stream: string }).stream, at, 'Raw', JSON.stringify(req.body ?? {}), '{}', new Date().toISOString());
     return { position: String(at) };
   });
   await listen(app, Number(port), () => db.close());
