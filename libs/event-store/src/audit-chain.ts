@@ -87,6 +87,12 @@ export type ChainedEvent = Pick<RecordedEvent, 'stream' | 'revision' | 'type' | 
 
 /** The reason given for an event whose stored data or metadata is not JSON. */
 export const UNREADABLE_EVENT = 'the stored event is not valid JSON';
+/** Why an event whose data or metadata is JSON but not an object (null, a number, a list) is broken. */
+export const NOT_AN_OBJECT = 'the stored data or metadata is not a JSON object';
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 export interface ChainBreak {
   readonly stream: string;
@@ -116,6 +122,11 @@ export class ChainVerifier {
   }
 
   check(event: ChainedEvent): void {
+    if (!isJsonObject(event.data) || !isJsonObject(event.metadata)) {
+      // Only tampering writes such a row: it breaks the chain there, and verify goes on.
+      this.unreadable(event.stream, event.revision, NOT_AN_OBJECT);
+      return;
+    }
     this.checkedEvents += 1;
     const previous = this.previousOf(event.stream);
     const expectedRevision = previous.revision + 1;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { EventToAppend, RecordedEvent, StoredEventText } from './event-store.port';
-import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash, UNREADABLE_EVENT } from './audit-chain';
+import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash, NOT_AN_OBJECT, UNREADABLE_EVENT } from './audit-chain';
 import { positionOf } from './position';
 
 /** Stores events the way an adapter would: revisions and positions in order. */
@@ -250,6 +250,17 @@ describe('the audit hash chain over stored text', () => {
     const verifier = expectSameVerdict(rows);
     expect(verifier.broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: UNREADABLE_EVENT }]);
     expect(verifier.checkedEvents).toBe(7);
+  });
+
+  it('names a row whose data or metadata is JSON but not an object as broken, and goes on', () => {
+    for (const [field, text] of [['metadata', 'null'], ['metadata', '[]'], ['data', '42']] as const) {
+      const rows = storedLog();
+      rows[2] = { ...rows[2], [field]: text };
+      const verifier = new ChainVerifier();
+      for (const row of rows) verifier.checkStored(row);
+      expect(verifier.broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: NOT_AN_OBJECT }]);
+      expect(verifier.checkedEvents).toBe(rows.length);
+    }
   });
 
   it('judges any one-character change to a stored row as the parsed check does', () => {
