@@ -91,23 +91,11 @@ function offsetFromIntl(timeZone: string, utcMs: number): number {
   return wall.getTime() - wholeSeconds;
 }
 
-// Offsets at 00:00 UTC of each day, per zone: day-by-day walks over years ask for the same few
-// thousand values again and again, and Intl is the slow part. Bounded so it cannot grow forever.
-const midnightOffsets = new Map<string, Map<number, number>>();
 const MAX_CACHED_DAYS = 100_000;
 
+/** The offset at 00:00 UTC of a day: day-by-day walks over years ask for it again and again. */
 function offsetAtMidnightUtc(timeZone: string, day: number): number {
-  let offsets = midnightOffsets.get(timeZone);
-  if (!offsets || offsets.size > MAX_CACHED_DAYS) {
-    offsets = new Map();
-    midnightOffsets.set(timeZone, offsets);
-  }
-  let offset = offsets.get(day);
-  if (offset === undefined) {
-    offset = offsetAt(timeZone, day * DAY_MS);
-    offsets.set(day, offset);
-  }
-  return offset;
+  return offsetAt(timeZone, day * DAY_MS);
 }
 
 /** The local date (day number) of the instant `utcMs` in the zone. */
