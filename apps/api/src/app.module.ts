@@ -40,7 +40,7 @@ export class AppModule {
         EventStoreModule.forRoot(config, overrides.decorateEventStore),
         AuthModule.forRoot(config),
         HealthModule,
-        ProjectionsModule.forRoot(config),
+        ProjectionsModule.forRoot(config, overrides.decorateEventStore === undefined),
         TicketsModule.forRoot(),
         AssetsModule.forRoot(config),
         ViewsModule,

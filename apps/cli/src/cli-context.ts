@@ -1,8 +1,9 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, type EventStore } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection } from '@app/projections';
+import { ProjectionRunner, ReadModelStore } from '@app/projections';
 import type { AppConfig } from '../../api/src/config/app-config';
 import { PolicyCatalog } from '../../api/src/policies/policy-catalog';
+import { apiProjections } from '../../api/src/projections/api-projections';
 
 /**
  * What the commands work on, opened only when a command asks for it: `restore` must not hold
@@ -30,7 +31,7 @@ export class CliContext implements OnApplicationShutdown {
     if (!this.runner) {
       const store = await this.eventStore();
       this.readModels = ReadModelStore.open(this.config.readModelPath);
-      this.runner = new ProjectionRunner(store, this.readModels, [slaComplianceProjection(this.policyCatalog().catalog), satisfactionProjection, warrantyArchiveProjection], {
+      this.runner = new ProjectionRunner(store, this.readModels, apiProjections(this.policyCatalog().catalog), {
         logger: { log: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
       });
     }

@@ -31,6 +31,8 @@ export function parseEventStoreUrl(url: string): EventStoreLocation {
 
 export interface EventStoreSettings {
   readonly sqliteSynchronous?: SqliteSynchronous;
+  /** How often a SQLite subscription looks for events another connection appended, in milliseconds. */
+  readonly sqlitePollIntervalMs?: number;
   /** Per-call timeout for EventStoreDB, in milliseconds. */
   readonly esdbTimeoutMs?: number;
 }
@@ -38,7 +40,7 @@ export interface EventStoreSettings {
 export async function openEventStore(location: EventStoreLocation, settings: EventStoreSettings = {}): Promise<EventStore> {
   switch (location.kind) {
     case 'sqlite':
-      return SqliteEventStore.open({ path: location.path, synchronous: settings.sqliteSynchronous });
+      return SqliteEventStore.open({ path: location.path, synchronous: settings.sqliteSynchronous, pollIntervalMs: settings.sqlitePollIntervalMs });
     case 'esdb': {
       // Loaded on demand so the embedded default never pays for the gRPC client.
       const { EsdbEventStore } = await import('./esdb/esdb-event-store');

@@ -77,6 +77,20 @@ export class ProjectionRunner {
     });
   }
 
+  /** The failures of the projections, by name: what a runner following elsewhere reports. */
+  failuresByName(): Record<string, string> {
+    return Object.fromEntries(this.failures);
+  }
+
+  /**
+   * Takes the failures a runner following in another thread reports, so `status()` here tells
+   * them; for a runner that is not started itself.
+   */
+  reportFailures(failures: Record<string, string>): void {
+    this.failures.clear();
+    for (const [name, failure] of Object.entries(failures)) this.failures.set(name, failure);
+  }
+
   projection(name: string): Projection {
     const found = this.projections.find((p) => p.name === name);
     if (!found) throw new Error(`no projection named ${name}; known: ${this.projections.map((p) => p.name).join(', ')}`);

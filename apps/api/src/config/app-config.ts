@@ -22,6 +22,8 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** Whether this process runs the projection runner (false when `apps/cli project` runs it alone). */
   readonly runProjections: boolean;
+  /** Where the projection runner works: the request thread (default), or a worker thread of its own. */
+  readonly projectionThread: 'worker' | 'main';
   /** Whether this process raises SLA warnings, breaches and escalations when they fall due. */
   readonly runDeadlineFollower: boolean;
   /** Whether this process delivers webhooks. */
@@ -60,6 +62,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
     runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
+    projectionThread: oneOf(env, 'PROJECTION_THREAD', ['main', 'worker'] as const, 'main', false),
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
     runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
     webhookAllowedHosts: text(env, 'WEBHOOK_ALLOWED_HOSTS')?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),

@@ -1,27 +1,36 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection } from '@app/projections';
+import { ProjectionRunner, ReadModelStore } from '@app/projections';
 import type { AppConfig } from '../config/app-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
+import { apiProjections } from './api-projections';
+import { ProjectionWorkerHost, projectionWorkerAvailable } from './projection-worker-host';
 
 export const READ_MODELS = Symbol('READ_MODELS');
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
-/** Starts the runner with the application (unless RUN_PROJECTIONS=false) and stops it before the store closes. */
+/**
+ * Starts the runner with the application (unless RUN_PROJECTIONS=false), on its worker thread or
+ * on this one, and stops it before the store closes.
+ */
 class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     private readonly enabled: boolean,
+    private readonly worker: ProjectionWorkerHost | undefined,
   ) {}
 
   onApplicationBootstrap(): void {
-    if (this.enabled) this.runner.start();
+    if (!this.enabled) return;
+    if (this.worker) this.worker.start();
+    else this.runner.start();
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    if (this.worker) await this.worker.stop();
+    else await this.runner.stop();
   }
 
   onApplicationShutdown(): void {
@@ -32,7 +41,13 @@ class ProjectionLifecycle implements OnApplicationBootstrap, BeforeApplicationSh
 @Global()
 @Module({})
 export class ProjectionsModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * `ownStore`: the runner may open its own connection to the event store (a worker thread does);
+   * false when the application's store is one made for it (a test's decorated store), which only
+   * a runner on this thread sees.
+   */
+  static forRoot(config: AppConfig, ownStore = true): DynamicModule {
+    const inWorker = config.projectionThread === 'worker' && ownStore && projectionWorkerAvailable();
     return {
       module: ProjectionsModule,
       providers: [
@@ -43,7 +58,7 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, READ_MODELS, PolicyCatalog],
           useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog) => {
             const logger = new Logger('Projections');
-            return new ProjectionRunner(store, readModels, [slaComplianceProjection(policies.catalog), satisfactionProjection, warrantyArchiveProjection], {
+            return new ProjectionRunner(store, readModels, apiProjections(policies.catalog), {
               logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
             });
           },
@@ -51,7 +66,17 @@ export class ProjectionsModule {
         {
           provide: ProjectionLifecycle,
           inject: [PROJECTION_RUNNER, READ_MODELS],
-          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore) => new ProjectionLifecycle(runner, readModels, config.runProjections),
+          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore) => {
+            const logger = new Logger('Projections');
+            const worker = inWorker
+              ? new ProjectionWorkerHost(
+                  { eventStore: config.eventStore, sqliteSynchronous: config.sqliteSynchronous, readModelPath: config.readModelPath, slaPoliciesFile: config.slaPoliciesFile },
+                  runner,
+                  { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
+                )
+              : undefined;
+            return new ProjectionLifecycle(runner, readModels, config.runProjections, worker);
+          },
         },
       ],
       exports: [PolicyCatalog, READ_MODELS, PROJECTION_RUNNER],

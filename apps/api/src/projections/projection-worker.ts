@@ -1,0 +1,71 @@
+/**
+ * The projection runner on a worker thread of its own: it opens its own connections to the event
+ * store and to the read-model file, follows the log as the runner does on the request thread, and
+ * tells the thread that started it its failures and log lines. The request thread keeps answering
+ * HTTP while the views are brought up to date. Started by `ProjectionWorkerHost`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openEventStore, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
+import { ProjectionRunner, ReadModelStore } from '@app/projections';
+import { PolicyCatalog } from '../policies/policy-catalog';
+import { apiProjections } from './api-projections';
+
+export interface ProjectionWorkerSettings {
+  readonly eventStore: EventStoreLocation;
+  readonly sqliteSynchronous: SqliteSynchronous;
+  readonly readModelPath: string;
+  readonly slaPoliciesFile: string;
+}
+
+/** What the worker tells the thread that started it. */
+export type ProjectionWorkerMessage =
+  | { readonly type: 'started' }
+  | { readonly type: 'failures'; readonly failures: Record<string, string> }
+  | { readonly type: 'log'; readonly level: 'log' | 'warn'; readonly message: string }
+  | { readonly type: 'stopped' };
+
+/** How soon an append on another connection reaches the runner here (no in-process wake-up crosses threads). */
+const POLL_INTERVAL_MS = 5;
+/** How often failures are reported while they change. */
+const REPORT_INTERVAL_MS = 100;
+
+async function run(port: NonNullable<typeof parentPort>, settings: ProjectionWorkerSettings): Promise<void> {
+  const send = (message: ProjectionWorkerMessage) => port.postMessage(message);
+  const store = await openEventStore(settings.eventStore, { sqliteSynchronous: settings.sqliteSynchronous, sqlitePollIntervalMs: POLL_INTERVAL_MS });
+  const readModels = ReadModelStore.open(settings.readModelPath);
+  const runner = new ProjectionRunner(store, readModels, apiProjections(PolicyCatalog.fromFile(settings.slaPoliciesFile).catalog), {
+    logger: { log: (message) => send({ type: 'log', level: 'log', message }), warn: (message) => send({ type: 'log', level: 'warn', message }) },
+  });
+  let reported = '{}';
+  const report = () => {
+    const failures = runner.failuresByName();
+    const text = JSON.stringify(failures);
+    if (text !== reported) send({ type: 'failures', failures });
+    reported = text;
+  };
+  const timer = setInterval(report, REPORT_INTERVAL_MS);
+  port.on('message', (message: { type: string }) => {
+    if (message.type !== 'stop') return;
+    clearInterval(timer);
+    void runner
+      .stop()
+      .then(async () => {
+        readModels.close();
+        await store.close();
+      })
+      .finally(() => {
+        send({ type: 'stopped' });
+        port.close();
+      });
+  });
+  runner.start();
+  send({ type: 'started' });
+}
+
+if (parentPort) {
+  const port = parentPort;
+  run(port, workerData as ProjectionWorkerSettings).catch((error: unknown) => {
+    port.postMessage({ type: 'log', level: 'warn', message: `projection worker could not start: ${(error as Error).message}` } satisfies ProjectionWorkerMessage);
+    throw error;
+  });
+}
