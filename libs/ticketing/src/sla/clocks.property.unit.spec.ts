@@ -1,18 +1,8 @@
 import fc from 'fast-check';
-import type { SlaPolicy } from './sla-policy';
-import { SHANGHAI_OFFICE } from './testing/calendars';
 import { history, IT_PLAN } from './testing/clock-spec';
-import { faultSteps, runSteps } from './testing/random-history';
+import { faultSteps, iso, later, policies, runSteps, START_MS } from './testing/random-history';
 import { evaluateClocks } from './clocks';
 
-const START_MS = Date.parse('2026-11-25T10:00:00.000Z');
-const iso = (ms: number) => new Date(ms).toISOString();
-const later = fc.integer({ min: 0, max: 3 * 24 * 60 });
-
-const policies: [string, SlaPolicy][] = [
-  ['24x7', IT_PLAN],
-  ['Shanghai business hours', { ...IT_PLAN, calendar: SHANGHAI_OFFICE }],
-];
 
 describe('SLA clock properties on random fault histories', () => {
   it('on 24x7, elapsed plus paused time never exceeds the wall time since the clock started', () => {

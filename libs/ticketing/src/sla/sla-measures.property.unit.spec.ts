@@ -2,19 +2,9 @@ import fc from 'fast-check';
 import { reported, t } from '../testing/ticket-spec';
 import { evaluateClocks } from './clocks';
 import { dueSlaAlarms, measureSla, nextSlaAlarmAt } from './sla-alarms';
-import type { SlaPolicy } from './sla-policy';
-import { SHANGHAI_OFFICE } from './testing/calendars';
 import { history, IT_PLAN } from './testing/clock-spec';
-import { faultSteps, runSteps } from './testing/random-history';
+import { faultSteps, iso, later, policies, runSteps, START_MS } from './testing/random-history';
 
-const START_MS = Date.parse('2026-11-25T10:00:00.000Z');
-const iso = (ms: number) => new Date(ms).toISOString();
-const later = fc.integer({ min: 0, max: 3 * 24 * 60 });
-
-const policies: [string, SlaPolicy][] = [
-  ['24x7', IT_PLAN],
-  ['Shanghai business hours', { ...IT_PLAN, calendar: SHANGHAI_OFFICE }],
-];
 
 describe('measureSla: the clocks and the next alarm time from one reading of the history', () => {
   it.each(policies)('on %s, gives what evaluateClocks (less the text) and nextSlaAlarmAt give, alarms raised or not', (_name, policy) => {

@@ -5,6 +5,20 @@ import type { TicketCommand } from '../../ticket-commands';
 import type { TicketEvent } from '../../ticket-events';
 import { initialState, type TicketState } from '../../ticket-state';
 import type { Severity } from '../../ticket-vocabulary';
+import type { SlaPolicy } from '../sla-policy';
+import { SHANGHAI_OFFICE } from './calendars';
+import { IT_PLAN } from './clock-spec';
+
+/** Where random histories start, as epoch ms and as its ISO form. */
+export const START_MS = Date.parse('2026-11-25T10:00:00.000Z');
+export const iso = (ms: number) => new Date(ms).toISOString();
+/** A moment up to three days after an event, in minutes. */
+export const later = fc.integer({ min: 0, max: 3 * 24 * 60 });
+/** The policies random histories are judged under: round the clock, and on business hours. */
+export const policies: [string, SlaPolicy][] = [
+  ['24x7', IT_PLAN],
+  ['Shanghai business hours', { ...IT_PLAN, calendar: SHANGHAI_OFFICE }],
+];
 
 /** A command (without its `at`) and the minutes of business time before it. */
 export type Step = Readonly<{ minutes: number; command: TicketCommand }>;
