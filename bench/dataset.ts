@@ -22,6 +22,7 @@ import { chainEvents, SqliteEventStore, type EventToAppend, type RecordedEvent }
 import { ReadModelStore, satisfactionProjection, slaComplianceProjection, warrantyArchiveProjection, type Projection } from '@app/projections';
 import { SCHEMA_VERSION } from '../libs/event-store/src/sqlite/schema';
 import { PolicyCatalog } from '../apps/api/src/policies/policy-catalog';
+import { seededRandom } from '../libs/ticketing/src/testing/seeded-random';
 
 /** Bump when the generated events change: older cached stores are then not reused. */
 const GENERATOR_VERSION = 1;
@@ -41,17 +42,6 @@ export function benchRoot(): string {
   return join(tmpdir(), 'ticket-engine-bench');
 }
 
-/** A small deterministic PRNG, so every run of a count generates the same tickets and times. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const YEAR_START = Date.parse('2025-01-01T00:00:00.000Z');
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -83,7 +73,7 @@ const SUMMARIES = [
 ];
 
 function plan(i: number, tickets: number): TicketPlan {
-  const random = mulberry32(i * 2654435761 + 17);
+  const random = seededRandom(i * 2654435761 + 17);
   // Reports spread evenly over the year with some jitter; the rest of the life follows within hours.
   const reported = YEAR_START + Math.floor(((i + random()) / tickets) * YEAR_MS);
   const acknowledged = reported + (2 + random() * 30) * MINUTE;
@@ -163,7 +153,7 @@ async function generate(path: string, tickets: number, log: (line: string) => vo
 
   const store = SqliteEventStore.open({ path, synchronous: 'OFF' });
   const lastHash: Array<string | undefined> = new Array(tickets);
-  const random = mulberry32(7);
+  const random = seededRandom(7);
   const CHUNK = 20_000;
   const started = performance.now();
   try {

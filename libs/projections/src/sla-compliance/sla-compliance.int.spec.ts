@@ -11,6 +11,7 @@ import { ProjectionRunner } from '../projection-runner';
 import { ReadModelStore } from '../read-model-store';
 import { slaComplianceProjection } from './sla-compliance.projection';
 import { IT_PLAN as SEED_IT_PLAN } from '@app/ticketing/sla/testing/clock-spec';
+import { seededRandom } from '@app/ticketing/testing/seeded-random';
 import { countsPlan, queryCompliance, scanCompliance } from './sla-compliance.query';
 
 // The seed's IT support plan (a reprioritized ticket re-targets its clocks: groups then hold two
@@ -33,17 +34,6 @@ const START = Date.parse('2026-10-26T00:00:00.000Z');
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** A small deterministic PRNG: the data set is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   readonly stream: string;
@@ -56,7 +46,7 @@ interface Planned {
  * reports, closes), the alarms the engine owed at the end of each, and some left open.
  */
 function plannedTickets(count: number): Planned[] {
-  const random = prng(7);
+  const random = seededRandom(7);
   const samples = fc.sample(faultSteps, { seed: 42, numRuns: count });
   return samples.map(({ report, steps }, i) => {
     const policy = POLICIES[Math.floor(random() * POLICIES.length)];
@@ -96,7 +86,7 @@ function plannedTickets(count: number): Planned[] {
 
 /** Appends the tickets' events interleaved, one or a few per append, as a live log would hold them. */
 async function appendInterleaved(store: EventStore, tickets: Planned[]): Promise<void> {
-  const random = prng(11);
+  const random = seededRandom(11);
   const next = tickets.map(() => 0);
   let open = tickets.map((_, i) => i).filter((i) => tickets[i].events.length > 0);
   while (open.length > 0) {
