@@ -170,15 +170,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     const appendOne = this.db.transaction((stream: string, expected: ExpectedRevision, events: SerializedEvent[]): AppendResult => {
       const current = this.lastRevisionStmt.get(stream)?.revision;
       checkExpected(stream, expected, current);
-      let revision = current ?? -1;
-      let position = nextPositionStmt.get()!.next;
-      const recordedAt = new Date().toISOString();
-      for (const event of events) {
-        revision += 1;
-        this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
-        position += 1;
-      }
-      return { nextExpectedRevision: revision, position: positionOf(position - 1) };
+      const written = this.writeEvents(stream, current ?? -1, nextPositionStmt.get()!.next, events, new Date().toISOString());
+      return { nextExpectedRevision: written.revision, position: positionOf(written.position - 1) };
     });
     this.commitOneByOne = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
       for (const append of group) {
@@ -219,20 +212,26 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
             outcomes.push({ ok: false, error: new WrongExpectedRevision(stream, String(append.expected), current ?? 'no_stream') });
             continue;
           }
-          let revision = current ?? -1;
-          for (const event of append.events) {
-            revision += 1;
-            this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
-            position += 1;
-          }
+          const written = this.writeEvents(stream, current ?? -1, position, append.events, recordedAt);
+          position = written.position;
           // Not committed yet: flush() empties the cache if this transaction does not commit.
-          this.revisions.set(stream, revision);
-          outcomes.push({ ok: true, result: { nextExpectedRevision: revision, position: positionOf(position - 1) } });
+          this.revisions.set(stream, written.revision);
+          outcomes.push({ ok: true, result: { nextExpectedRevision: written.revision, position: positionOf(position - 1) } });
         }
       } catch {
         throw WRITE_FAILED;
       }
     }).immediate;
+  }
+
+  /** Inserts an append's events after `revision`, from `position`; gives its last revision and the next free position. */
+  private writeEvents(stream: string, revision: number, position: number, events: readonly SerializedEvent[], recordedAt: string): { revision: number; position: number } {
+    for (const event of events) {
+      revision += 1;
+      this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
+      position += 1;
+    }
+    return { revision, position };
   }
 
   static open(options: SqliteEventStoreOptions): SqliteEventStore {
