@@ -8,7 +8,8 @@ import { tempDataDir } from '../support/app-process';
 import { api, type Client } from '../support/http-client';
 import { distPresent } from '../support/built';
 import { RestartableApp } from '../support/restartable-app';
-import { bodies, expectOk, reportBody, timeline } from './harness';
+import { StoredRows, type StoredRow } from '../support/stored-rows';
+import { bodies, expectOk, FULL_PATH_MINUTES, FULL_PATH_TYPES, fullPathSteps, reportBody, timeline } from './harness';
 
 /**
  * The audit command line (apps/cli) as a child process on the compiled code, against the store the
@@ -51,38 +52,12 @@ async function cli(...args: string[]): Promise<Run> {
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');
 const jsonLines = (text: string) => lines(text).map((line) => JSON.parse(line));
 
-interface Row {
-  position: number;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
-function withDb<T>(work: (db: Database.Database) => T): T {
-  const db = new Database(dbPath, { fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
-const allRows = (): Row[] => withDb((db) => db.prepare('SELECT * FROM events ORDER BY position').all() as Row[]);
-const rowsOf = (stream: string): Row[] => allRows().filter((row) => row.stream === stream);
-function putBack(stream: string, rows: Row[]): void {
-  withDb((db) =>
-    db.transaction(() => {
-      db.prepare('DELETE FROM events WHERE stream = ?').run(stream);
-      const insert = db.prepare(
-        'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (@position, @event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)',
-      );
-      for (const row of rows) insert.run(row);
-    })(),
-  );
-}
+const stored = new StoredRows(dbPath);
+type Row = StoredRow;
+const withDb = <T>(work: (db: Database.Database) => T): T => stored.with(work);
+const allRows = (): Row[] => stored.all();
+const rowsOf = (stream: string): Row[] => stored.of(stream);
+const putBack = (stream: string, rows: Row[]): void => stored.putBack(stream, rows);
 function setData(stream: string, revision: number, edit: (data: string) => string): void {
   withDb((db) => {
     const { data: before } = db.prepare('SELECT data FROM events WHERE stream = ? AND revision = ?').get(stream, revision) as { data: string };
@@ -93,22 +68,8 @@ function setData(stream: string, revision: number, edit: (data: string) => strin
 }
 
 const t = timeline(3);
-const minutes = [0, 5, 10, 25, 30, 50, 55, 65, 80, 90, 95, 100, 110];
-const TYPES = [
-  'TicketReported',
-  'ResponseAcknowledged',
-  'EngineerDispatched',
-  'EngineerArrived',
-  'EngineerDispatched',
-  'EngineerArrived',
-  'TicketPaused',
-  'TicketResumed',
-  'Restored',
-  'ReportFiled',
-  'SatisfactionRated',
-  'RevisitCompleted',
-  'TicketClosed',
-];
+const minutes = FULL_PATH_MINUTES;
+const TYPES = FULL_PATH_TYPES;
 let id: string;
 let stream: string;
 let other: string;
@@ -121,20 +82,7 @@ beforeAll(async () => {
   const service = as('service');
   id = expectOk(await service.post('/v1/tickets', reportBody({ at: t.at(0) })), 201).body.ticketId;
   stream = `ticket-${id}`;
-  const steps: Array<[string, Record<string, unknown>]> = [
-    ['acknowledge', bodies.acknowledge({ at: t.at(5) })],
-    ['dispatch', bodies.dispatch('eng-li', 'onsite', { at: t.at(10) })],
-    ['arrive', bodies.arrive('eng-li', { at: t.at(25) })],
-    ['dispatch', bodies.dispatch('eng-wang', 'senior', { at: t.at(30) })],
-    ['arrive', bodies.arrive('eng-wang', { at: t.at(50) })],
-    ['pause', bodies.pause({ at: t.at(55) })],
-    ['resume', bodies.resume({ at: t.at(65) })],
-    ['restore', bodies.restore({ at: t.at(80) })],
-    ['report', bodies.report({ at: t.at(90) })],
-    ['satisfaction', bodies.satisfaction('onsite', 5, { at: t.at(95) })],
-    ['revisit', bodies.revisit({ at: t.at(100) })],
-    ['close', bodies.close({ at: t.at(110) })],
-  ];
+  const steps = fullPathSteps(t);
   for (const [verb, body] of steps) expectOk(await service.post(`/v1/tickets/${id}/${verb}`, body));
   other = expectOk(await service.post('/v1/tickets', reportBody({ customerId: 'customer-077', at: t.at(20) })), 201).body.ticketId;
   expectOk(await service.post(`/v1/tickets/${other}/acknowledge`, bodies.acknowledge({ at: t.at(21) })));

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Client } from '../support/http-client';
-import { bodies, expectOk, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
+import { expectOk, FULL_PATH_MINUTES, FULL_PATH_TYPES, fullPathSteps, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
  * What an auditor reads over HTTP (DESIGN sections 8 and 9): the full history of a ticket and of an
@@ -84,24 +84,8 @@ const clockOf = (view: Record<string, any>, metric: string) => (view.clocks as A
 
 describe('the history and replay of a fault from report to close', () => {
   const t = timeline(3);
-  // Minutes after the start, one per command: report, acknowledge, dispatch on-site, arrive,
-  // dispatch senior, arrive, pause, resume, restore, report, rate on-site, revisit, close.
-  const minutes = [0, 5, 10, 25, 30, 50, 55, 65, 80, 90, 95, 100, 110];
-  const types = [
-    'TicketReported',
-    'ResponseAcknowledged',
-    'EngineerDispatched',
-    'EngineerArrived',
-    'EngineerDispatched',
-    'EngineerArrived',
-    'TicketPaused',
-    'TicketResumed',
-    'Restored',
-    'ReportFiled',
-    'SatisfactionRated',
-    'RevisitCompleted',
-    'TicketClosed',
-  ];
+  const minutes = FULL_PATH_MINUTES;
+  const types = FULL_PATH_TYPES;
   let id: string;
   let stream: string;
   /** The command answers, and GET /v1/tickets/:id right after each command. */
@@ -114,21 +98,12 @@ describe('the history and replay of a fault from report to close', () => {
     stream = `ticket-${id}`;
     answers.push(reported.body);
     views.push(expectOk(await service.get(`/v1/tickets/${id}`)).body);
-    const steps: Array<[string, Record<string, unknown>, Record<string, string>?]> = [
-      ['acknowledge', bodies.acknowledge({ at: t.at(5) })],
-      ['dispatch', bodies.dispatch('eng-li', 'onsite', { at: t.at(10) })],
-      ['arrive', bodies.arrive('eng-li', { at: t.at(25) })],
-      ['dispatch', bodies.dispatch('eng-wang', 'senior', { at: t.at(30) })],
-      ['arrive', bodies.arrive('eng-wang', { at: t.at(50) })],
-      ['pause', bodies.pause({ at: t.at(55) })],
-      ['resume', bodies.resume({ at: t.at(65) })],
+    const steps: Array<[string, Record<string, unknown>, Record<string, string>?]> = fullPathSteps(t).map(([verb, body]) => {
       // One command with the caller's correlation id and idempotency key: both must reach the history.
-      ['restore', bodies.restore({ at: t.at(80) }), { 'x-correlation-id': 'call-centre-4711', 'idempotency-key': 'restore-4711' }],
-      ['report', bodies.report({ at: t.at(90) })],
-      ['satisfaction', bodies.satisfaction('onsite', 5, { comment: 'Quick and tidy', at: t.at(95) })],
-      ['revisit', bodies.revisit({ at: t.at(100) })],
-      ['close', bodies.close({ at: t.at(110) })],
-    ];
+      if (verb === 'restore') return [verb, body, { 'x-correlation-id': 'call-centre-4711', 'idempotency-key': 'restore-4711' }];
+      if (verb === 'satisfaction') return [verb, { ...body, comment: 'Quick and tidy' }];
+      return [verb, body];
+    });
     for (const [verb, body, headers] of steps) {
       const answer = expectOk(await service.post(`/v1/tickets/${id}/${verb}`, body, headers));
       // One event per command on this path: the answer's revision is the command's index.

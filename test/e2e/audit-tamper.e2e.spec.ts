@@ -5,7 +5,8 @@ import { eventHash } from '../../libs/event-store/src/audit-chain';
 import { tempDataDir } from '../support/app-process';
 import { api, type Client } from '../support/http-client';
 import { RestartableApp } from '../support/restartable-app';
-import { bodies, expectOk, reportBody, timeline } from './harness';
+import { StoredRows, type StoredRow } from '../support/stored-rows';
+import { bodies, expectOk, fullPathSteps, reportBody, timeline } from './harness';
 
 /**
  * Tamper evidence (DESIGN section 9): the SQLite file is edited directly, with the application
@@ -27,43 +28,14 @@ const halt = () => app.halt();
 
 const as = (role: 'service' | 'auditor' | 'admin' | 'analyst'): Client => api(app.baseUrl).as(role);
 
-interface Row {
-  position: number;
-  event_id: string;
-  stream: string;
-  revision: number;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-}
-
-/** Opens the event store file for writing (the app is stopped, but wait for locks anyway). */
-function withDb<T>(work: (db: Database.Database) => T): T {
-  const db = new Database(dbPath, { fileMustExist: true });
-  db.pragma('busy_timeout = 5000');
-  try {
-    return work(db);
-  } finally {
-    db.close();
-  }
-}
-const rowsOf = (stream: string): Row[] => withDb((db) => db.prepare('SELECT * FROM events WHERE stream = ? ORDER BY revision').all(stream) as Row[]);
+const stored = new StoredRows(dbPath);
+type Row = StoredRow;
+const withDb = <T>(work: (db: Database.Database) => T): T => stored.with(work);
+const rowsOf = (stream: string): Row[] => stored.of(stream);
 const rowAt = (stream: string, revision: number): Row => rowsOf(stream).find((row) => row.revision === revision)!;
 const counts = () => withDb((db) => db.prepare('SELECT COUNT(*) AS events, COUNT(DISTINCT stream) AS streams FROM events').get() as { events: number; streams: number });
 
-/** Puts one stream's rows back exactly as they were. */
-function putBack(stream: string, rows: Row[]): void {
-  withDb((db) =>
-    db.transaction(() => {
-      db.prepare('DELETE FROM events WHERE stream = ?').run(stream);
-      const insert = db.prepare(
-        'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (@position, @event_id, @stream, @revision, @type, @data, @metadata, @recorded_at)',
-      );
-      for (const row of rows) insert.run(row);
-    })(),
-  );
-}
+const putBack = (stream: string, rows: Row[]): void => stored.putBack(stream, rows);
 
 async function verify(stream?: string): Promise<Record<string, any>> {
   return expectOk(await as('auditor').get(`/v1/audit/verify${stream ? `?stream=${encodeURIComponent(stream)}` : ''}`)).body;
@@ -85,20 +57,7 @@ beforeAll(async () => {
   const t = timeline(3);
   // Ticket A: the full fault path, 13 events.
   ticketA = expectOk(await service.post('/v1/tickets', reportBody({ at: t.at(0) })), 201).body.ticketId;
-  const steps: Array<[string, Record<string, unknown>]> = [
-    ['acknowledge', bodies.acknowledge({ at: t.at(5) })],
-    ['dispatch', bodies.dispatch('eng-li', 'onsite', { at: t.at(10) })],
-    ['arrive', bodies.arrive('eng-li', { at: t.at(25) })],
-    ['dispatch', bodies.dispatch('eng-wang', 'senior', { at: t.at(30) })],
-    ['arrive', bodies.arrive('eng-wang', { at: t.at(50) })],
-    ['pause', bodies.pause({ at: t.at(55) })],
-    ['resume', bodies.resume({ at: t.at(65) })],
-    ['restore', bodies.restore({ at: t.at(80) })],
-    ['report', bodies.report({ at: t.at(90) })],
-    ['satisfaction', bodies.satisfaction('onsite', 5, { at: t.at(95) })],
-    ['revisit', bodies.revisit({ at: t.at(100) })],
-    ['close', bodies.close({ at: t.at(110) })],
-  ];
+  const steps = fullPathSteps(t);
   for (const [verb, body] of steps) expectOk(await service.post(`/v1/tickets/${ticketA}/${verb}`, body));
   // An asset, registered between the two tickets' events, so that streams interleave in the log.
   expectOk(

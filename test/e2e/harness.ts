@@ -205,6 +205,47 @@ export const bodies = {
   reopen: (extra: Record<string, unknown> = {}) => ({ reason: 'Fault came back', ...extra }),
 };
 
+/**
+ * The full fault path after its report (at minute 0): twelve commands, one event each, at these
+ * minutes: acknowledge, dispatch on-site, arrive, dispatch senior, arrive, pause, resume, restore,
+ * file the report, rate on-site, revisit, close.
+ */
+export const FULL_PATH_MINUTES = [0, 5, 10, 25, 30, 50, 55, 65, 80, 90, 95, 100, 110];
+/** The thirteen event types of the full path, report included. */
+export const FULL_PATH_TYPES = [
+  'TicketReported',
+  'ResponseAcknowledged',
+  'EngineerDispatched',
+  'EngineerArrived',
+  'EngineerDispatched',
+  'EngineerArrived',
+  'TicketPaused',
+  'TicketResumed',
+  'Restored',
+  'ReportFiled',
+  'SatisfactionRated',
+  'RevisitCompleted',
+  'TicketClosed',
+];
+
+/** The commands of the full path after the report, as [verb, body], timed on `t`. */
+export function fullPathSteps(t: { at(minutes: number): string }): Array<[string, Record<string, unknown>]> {
+  return [
+    ['acknowledge', bodies.acknowledge({ at: t.at(5) })],
+    ['dispatch', bodies.dispatch('eng-li', 'onsite', { at: t.at(10) })],
+    ['arrive', bodies.arrive('eng-li', { at: t.at(25) })],
+    ['dispatch', bodies.dispatch('eng-wang', 'senior', { at: t.at(30) })],
+    ['arrive', bodies.arrive('eng-wang', { at: t.at(50) })],
+    ['pause', bodies.pause({ at: t.at(55) })],
+    ['resume', bodies.resume({ at: t.at(65) })],
+    ['restore', bodies.restore({ at: t.at(80) })],
+    ['report', bodies.report({ at: t.at(90) })],
+    ['satisfaction', bodies.satisfaction('onsite', 5, { at: t.at(95) })],
+    ['revisit', bodies.revisit({ at: t.at(100) })],
+    ['close', bodies.close({ at: t.at(110) })],
+  ];
+}
+
 /** Asserts a 2xx command answer and returns it, with the problem in the failure message otherwise. */
 export function expectOk<T extends { status: number; text: string }>(answer: T, status = 200): T {
   if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}: ${answer.text}`);
