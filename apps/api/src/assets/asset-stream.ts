@@ -15,8 +15,9 @@ export function toAssetEvent(recorded: RecordedEvent): AssetEvent {
   return { type: recorded.type, data: recorded.data } as AssetEvent;
 }
 
-export function foldAsset(recorded: readonly RecordedEvent[]): AssetState {
-  return recorded.reduce<AssetState>((state, event) => evolveAsset(state, toAssetEvent(event)), initialAssetState());
+/** Folds an asset's events from the start, or onto `from`, the state of the events before them. */
+export function foldAsset(recorded: readonly RecordedEvent[], from: AssetState = initialAssetState()): AssetState {
+  return recorded.reduce<AssetState>((state, event) => evolveAsset(state, toAssetEvent(event)), from);
 }
 
 export const ASSETS: AggregateType<AssetState, AssetCommand, AssetEvent> = {

@@ -3,6 +3,7 @@ import { Command, CommandHandler, Query, QueryHandler, type ICommandHandler, typ
 import { readStreamOrEmpty, type EventStore } from '@app/event-store';
 import type { Asset, AssetCommand } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
+import { CommandStreams } from '../commands/command-streams';
 import { runCommand, type CommandOutcome } from '../commands/stream-commands';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
@@ -22,12 +23,12 @@ export class ExecuteAssetCommand extends Command<CommandOutcome> {
 @CommandHandler(ExecuteAssetCommand)
 export class ExecuteAssetCommandHandler implements ICommandHandler<ExecuteAssetCommand, CommandOutcome> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly streams: CommandStreams,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   execute({ assetId, command, context }: ExecuteAssetCommand): Promise<CommandOutcome> {
-    return runCommand(this.store, ASSETS, assetId, command, context, () => this.clock.now());
+    return runCommand(this.streams, ASSETS, assetId, command, context, () => this.clock.now());
   }
 }
 

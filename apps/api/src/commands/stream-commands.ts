@@ -1,6 +1,7 @@
-import { chainEvents, formatPosition, readStreamOrEmpty, WrongExpectedRevision, type AppendResult, type EventStore, type RecordedEvent } from '@app/event-store';
+import { chainEvents, formatPosition, WrongExpectedRevision, type AppendResult, type EventStore, type RecordedEvent } from '@app/event-store';
 import { problem, ProblemError } from '../http/problem';
 import type { CommandContext } from '../tickets/command-context';
+import type { CommandStreams, Fold } from './command-streams';
 
 /** A rule violation as the domain returns it: a stable code, a kind that picks the HTTP status. */
 export interface DomainError {
@@ -14,7 +15,8 @@ export interface DomainError {
 export interface AggregateType<State, Command, Event extends { type: string; data: object }> {
   readonly name: string;
   streamOf(id: string): string;
-  fold(recorded: readonly RecordedEvent[]): State;
+  /** Folds events from the start, or onto `from`, the state of the events before them. */
+  fold: Fold<State>;
   decide(command: Command, state: State, now: string): { ok: true; events: Event[] } | { ok: false; error: DomainError };
   schemaVersion(event: Event): number;
 }
@@ -57,7 +59,7 @@ export function domainProblem(error: DomainError): ProblemError {
  * times. A command whose id is already in the stream returns its first answer and appends nothing.
  */
 export async function runCommand<State, Command, Event extends { type: string; data: object }>(
-  store: EventStore,
+  streams: CommandStreams,
   type: AggregateType<State, Command, Event>,
   id: string,
   command: Command,
@@ -66,7 +68,7 @@ export async function runCommand<State, Command, Event extends { type: string; d
 ): Promise<CommandOutcome> {
   const stream = type.streamOf(id);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const recorded = await readStreamOrEmpty(store, stream);
+    const { recorded, state } = await streams.load(stream, type.fold);
     const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
     const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
     if (earlier) return earlier;
@@ -74,7 +76,7 @@ export async function runCommand<State, Command, Event extends { type: string; d
       throw revisionMismatch(context.expectedRevision, revision);
     }
     const at = now();
-    const decision = type.decide(command, type.fold(recorded), at);
+    const decision = type.decide(command, state, at);
     if (!decision.ok) throw domainProblem(decision.error);
     if (decision.events.length === 0) {
       // Nothing to record (an idempotent no-op of the domain): the stream stays as it is.
@@ -82,10 +84,12 @@ export async function runCommand<State, Command, Event extends { type: string; d
       return { id, revision, position: last ? formatPosition(last.position) : '-1', replayed: true };
     }
     try {
-      const result = await appendChained(store, stream, recorded, decision.events, type.schemaVersion, metadataOf(context), at);
+      const result = await appendChained(streams.store, stream, recorded, decision.events, type.schemaVersion, metadataOf(context), at);
       return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;
+      // Someone wrote first, or the stream is not what is remembered of it: read it whole again.
+      streams.forget(stream);
       if (context.expectedRevision !== undefined) throw revisionMismatch(context.expectedRevision, revision + 1);
     }
   }

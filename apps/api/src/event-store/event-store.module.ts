@@ -2,6 +2,7 @@ import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown 
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '../config/app-config';
 import { CLOCK, systemClock } from '../clock';
+import { CommandStreams } from '../commands/command-streams';
 
 /** The injection token of the one EventStore of the process. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -30,9 +31,11 @@ export class EventStoreModule {
           provide: EVENT_STORE,
           useFactory: async () => decorate(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous })),
         },
+        // What commands remember of the streams they run on (see CommandStreams).
+        { provide: CommandStreams, useFactory: (store: EventStore) => new CommandStreams(store), inject: [EVENT_STORE] },
         EventStoreCloser,
       ],
-      exports: [EVENT_STORE, APP_CONFIG, CLOCK],
+      exports: [EVENT_STORE, APP_CONFIG, CLOCK, CommandStreams],
     };
   }
 }

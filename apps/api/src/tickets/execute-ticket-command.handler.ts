@@ -1,12 +1,11 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { readStreamOrEmpty, type EventStore } from '@app/event-store';
 import { decide, EVENT_SCHEMA_VERSION, isAssetTicketKind, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
 import { ASSETS } from '../assets/asset-stream';
 import { problem, ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../clock';
+import { CommandStreams } from '../commands/command-streams';
 import { runCommand, type AggregateType, type CommandOutcome } from '../commands/stream-commands';
-import { EVENT_STORE } from '../event-store/event-store.module';
 import type { CommandContext } from './command-context';
 import { foldTicket, ticketStream } from './ticket-stream';
 
@@ -32,7 +31,7 @@ export class ExecuteTicketCommand extends Command<CommandOutcome> {
 @CommandHandler(ExecuteTicketCommand)
 export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicketCommand, CommandOutcome> {
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly streams: CommandStreams,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -41,9 +40,9 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       // One business time for the asset's records and the report.
       const at = command.data.at ?? this.clock.now();
       command = { ...command, data: { ...command.data, at } };
-      if ((await readStreamOrEmpty(this.store, ticketStream(ticketId))).length === 0) await this.recordOnAsset(ticketId, command, context);
+      if ((await this.streams.load(ticketStream(ticketId), foldTicket)).recorded.length === 0) await this.recordOnAsset(ticketId, command, context);
     }
-    return runCommand(this.store, TICKETS, ticketId, command, context, () => this.clock.now());
+    return runCommand(this.streams, TICKETS, ticketId, command, context, () => this.clock.now());
   }
 
   /**
@@ -61,7 +60,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
     for (const [i, step] of steps.entries()) {
       const stepContext = { ...context, commandId: `${context.commandId}:asset:${i}`, expectedRevision: undefined };
       try {
-        await runCommand(this.store, ASSETS, assetId!, step, stepContext, () => this.clock.now());
+        await runCommand(this.streams, ASSETS, assetId!, step, stepContext, () => this.clock.now());
       } catch (error) {
         const code = (error as ProblemError).problem?.code;
         if (code === 'ASSET_NOT_FOUND') {

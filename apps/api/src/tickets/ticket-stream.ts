@@ -10,8 +10,9 @@ export interface LoadedTicket {
   readonly revision: number;
 }
 
-export function foldTicket(recorded: readonly RecordedEvent[]): TicketState {
-  return recorded.reduce<TicketState>((state, event) => evolve(state, toTicketEvent(event)), initialState());
+/** Folds a ticket's events from the start, or onto `from`, the state of the events before them. */
+export function foldTicket(recorded: readonly RecordedEvent[], from: TicketState = initialState()): TicketState {
+  return recorded.reduce<TicketState>((state, event) => evolve(state, toTicketEvent(event)), from);
 }
 
 export async function loadTicket(store: EventStore, ticketId: string): Promise<LoadedTicket> {

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { readStreamOrEmpty, SqliteEventStore } from '@app/event-store';
+import { CommandStreams, type Fold } from './command-streams';
+import { runCommand, type AggregateType } from './stream-commands';
+import type { CommandContext } from '../tickets/command-context';
+
+/** A counter aggregate: its state is the list of numbers its events carry, in order. */
+const numbers: Fold<readonly number[]> = (recorded, from = []) => [...from, ...recorded.map((event) => event.data.n as number)];
+
+const COUNTER: AggregateType<readonly number[], { add: number }, { type: 'Added'; data: { n: number } }> = {
+  name: 'counter',
+  streamOf: (id) => `counter-${id}`,
+  fold: numbers,
+  decide: (command, state) =>
+    state.includes(command.add)
+      ? { ok: false, error: { code: 'ALREADY_ADDED', kind: 'conflict', message: `${command.add} is already there` } }
+      : { ok: true, events: [{ type: 'Added', data: { n: command.add } }] },
+  schemaVersion: () => 1,
+};
+
+const context = (commandId: string): CommandContext => ({
+  commandId,
+  idempotent: false,
+  correlationId: commandId,
+  actor: { keyId: 'key-test', role: 'service' } as CommandContext['actor'],
+  requestHash: commandId,
+});
+
+describe('CommandStreams (what commands remember of their streams)', () => {
+  let dir: string;
+  let store: SqliteEventStore;
+  let other: SqliteEventStore;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'command-streams-'));
+    store = SqliteEventStore.open({ path: join(dir, 'events.db') });
+    // Another writer on the same file, as another process would be.
+    other = SqliteEventStore.open({ path: join(dir, 'events.db'), pollIntervalMs: 5 });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await other.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const add = (writer: SqliteEventStore, stream: string, ...ns: number[]) =>
+    writer.append(
+      stream,
+      ns.map((n) => ({ type: 'Added', data: { n }, metadata: {} })),
+    );
+
+  it('reads only the events after those it remembers, whoever wrote them, and folds them onto the remembered state', async () => {
+    const streams = new CommandStreams(store);
+    await add(store, 'counter-a', 1, 2, 3);
+    const first = await streams.load('counter-a', numbers);
+    expect(first.state).toEqual([1, 2, 3]);
+
+    await add(other, 'counter-a', 4, 5);
+    const second = await streams.load('counter-a', numbers);
+    expect(second.state).toEqual([1, 2, 3, 4, 5]);
+    expect(second.recorded.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
+    // The first three are the objects read before: they were not read again.
+    expect(second.recorded.slice(0, 3).every((event, i) => event === first.recorded[i])).toBe(true);
+    // And the whole is what reading the stream from the start gives.
+    const whole = await readStreamOrEmpty(store, 'counter-a');
+    expect(second.recorded).toEqual(whole);
+    expect(second.state).toEqual(numbers(whole));
+  });
+
+  it('hands out the same stream again when nothing was appended since', async () => {
+    const streams = new CommandStreams(store);
+    await add(store, 'counter-a', 1);
+    const first = await streams.load('counter-a', numbers);
+    expect(await streams.load('counter-a', numbers)).toBe(first);
+  });
+
+  it('does not remember a stream that does not exist', async () => {
+    const streams = new CommandStreams(store);
+    expect(await streams.load('counter-none', numbers)).toEqual({ recorded: [], state: [] });
+    expect(streams.size).toBe(0);
+  });
+
+  it('forgets the least recently loaded stream beyond its capacity', async () => {
+    const streams = new CommandStreams(store, 2);
+    for (const name of ['a', 'b', 'c']) await add(store, `counter-${name}`, 1);
+    const a = await streams.load('counter-a', numbers);
+    const b = await streams.load('counter-b', numbers);
+    await streams.load('counter-a', numbers);
+    await streams.load('counter-c', numbers);
+    expect(streams.size).toBe(2);
+    // a was loaded after b, so b went: it is read again, a is not.
+    expect((await streams.load('counter-a', numbers)).recorded[0]).toBe(a.recorded[0]);
+    expect((await streams.load('counter-b', numbers)).recorded[0]).not.toBe(b.recorded[0]);
+  });
+
+  it('keeps the longer read when two loads of one stream overlap', async () => {
+    const streams = new CommandStreams(store);
+    await add(store, 'counter-a', 1);
+    await streams.load('counter-a', numbers);
+    await add(store, 'counter-a', 2);
+    const [x, y] = await Promise.all([streams.load('counter-a', numbers), streams.load('counter-a', numbers)]);
+    expect(x.state).toEqual([1, 2]);
+    expect(y.state).toEqual([1, 2]);
+    expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2]);
+  });
+
+  it('reads a forgotten stream whole', async () => {
+    const streams = new CommandStreams(store);
+    await add(store, 'counter-a', 1);
+    const first = await streams.load('counter-a', numbers);
+    streams.forget('counter-a');
+    const again = await streams.load('counter-a', numbers);
+    expect(again.recorded[0]).not.toBe(first.recorded[0]);
+    expect(again.state).toEqual([1]);
+  });
+
+  describe('runCommand with remembered streams', () => {
+    const now = () => '2026-11-26T00:00:00.000Z';
+
+    it('decides on the events another writer appended since the last command', async () => {
+      const streams = new CommandStreams(store);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      await add(other, 'counter-a', 2);
+      // The state now holds 2, so adding it again is refused.
+      await expect(runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now)).rejects.toMatchObject({ problem: { code: 'ALREADY_ADDED' } });
+      const outcome = await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
+      expect(outcome.revision).toBe(2);
+      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3]);
+    });
+
+    it('reads the stream whole after an append loses a race, and decides again on it', async () => {
+      const streams = new CommandStreams(store);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      // Twenty commands at once on one stream: every one is decided on a state that holds the
+      // events of those that went before it, so each number lands once, in some order.
+      const outcomes = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => runCommand(streams, COUNTER, 'a', { add: 10 + i }, context(`r${i}`), now)));
+      const stored = await readStreamOrEmpty(store, 'counter-a');
+      const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+      expect(stored).toHaveLength(1 + accepted);
+      expect(new Set(numbers(stored)).size).toBe(stored.length);
+      expect((await streams.load('counter-a', numbers)).state).toEqual(numbers(stored));
+    });
+
+    it('reads the stream whole when it no longer starts as remembered, instead of giving up', async () => {
+      const streams = new CommandStreams(store);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      await runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now);
+      expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2]);
+      // The last event taken out behind the server's back (what a file put back from a backup does).
+      const raw = new Database(join(dir, 'events.db'));
+      raw.prepare('DELETE FROM events WHERE stream = ? AND revision = 1').run('counter-a');
+      raw.close();
+      // The append expects revision 1, the stream is at 0: the runner reads it whole and decides again.
+      const outcome = await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
+      expect(outcome.revision).toBe(1);
+      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 3]);
+      expect((await streams.load('counter-a', numbers)).state).toEqual([1, 3]);
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
+
+/** A stream as a command finds it: its events so far, and the state they fold to. */
+export interface LoadedStream<State> {
+  readonly recorded: readonly RecordedEvent[];
+  readonly state: State;
+}
+
+/** How the command runner folds a stream's events: from the start, or onto a state already folded. */
+export type Fold<State> = (recorded: readonly RecordedEvent[], from?: State) => State;
+
+/** How many streams the command runner remembers; the least recently commanded are forgotten first. */
+export const REMEMBERED_STREAMS = 1000;
+
+/**
+ * The streams commands are run on, remembered between commands: a stream's events are immutable
+ * once written, so a command reads only what came after the events it remembers (usually the one
+ * event the previous command appended, or nothing) and folds only those onto the remembered state,
+ * instead of reading, parsing and folding the whole stream every time.
+ *
+ * Whoever wrote the new events (this process, another one, another replica), they are read from
+ * the store, so what a command decides on is the stream as stored. A stream that no longer
+ * starts the way it is remembered (a file restored from a backup) makes the append fail its
+ * expected revision; the runner then calls `forget` and reads the stream whole.
+ *
+ * The events and states handed out are shared between commands: nothing may change them (the
+ * domain's evolve and decide never mutate a state).
+ */
+export class CommandStreams {
+  private readonly remembered = new Map<string, LoadedStream<unknown>>();
+
+  constructor(
+    readonly store: EventStore,
+    private readonly capacity: number = REMEMBERED_STREAMS,
+  ) {}
+
+  async load<State>(stream: string, fold: Fold<State>): Promise<LoadedStream<State>> {
+    const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
+    const last = known?.recorded.at(-1);
+    const fresh = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
+    if (known && fresh.length === 0) {
+      this.touch(stream, known);
+      return known;
+    }
+    const loaded: LoadedStream<State> = known
+      ? { recorded: [...known.recorded, ...fresh], state: fold(fresh, known.state) }
+      : { recorded: fresh, state: fold(fresh) };
+    // Two commands on one stream may load it at once: the longer of their reads is kept.
+    const now = this.remembered.get(stream);
+    if (loaded.recorded.length > 0 && (!now || now.recorded.length <= loaded.recorded.length)) this.touch(stream, loaded);
+    return loaded;
+  }
+
+  /** Drops what is remembered of `stream`: its next load reads it whole. */
+  forget(stream: string): void {
+    this.remembered.delete(stream);
+  }
+
+  /** How many streams are remembered. */
+  get size(): number {
+    return this.remembered.size;
+  }
+
+  private touch(stream: string, loaded: LoadedStream<unknown>): void {
+    // A Map iterates in insertion order: re-inserting makes the stream the most recent.
+    this.remembered.delete(stream);
+    this.remembered.set(stream, loaded);
+    if (this.remembered.size > this.capacity) this.remembered.delete(this.remembered.keys().next().value!);
+  }
+}
