@@ -144,6 +144,27 @@ export function readsPages(store: EventStore): store is EventStore & CatchUpRead
   return typeof (store as Partial<CatchUpReader>).readPagesAfter === 'function';
 }
 
+/** A subscription that hands over the log a page at a time: what has been committed since the last page. */
+export interface PageSubscription extends AsyncIterable<readonly RecordedEvent[]> {
+  /** Ends the iteration; a pending `next()` resolves as done. */
+  close(): Promise<void>;
+}
+
+/**
+ * What a store may offer besides the port for following the log (the SQLite adapter): the pages
+ * of the log after a position, then each commit's events as a page as soon as it is durable,
+ * without an await per event. Subscribers in the writer's process share the events the store has
+ * just committed instead of each reading and parsing them again, so the events of a page are
+ * shared: a subscriber must not change them.
+ */
+export interface PageFollower {
+  followPagesAfter(position: Position | undefined, pageSize: number): PageSubscription;
+}
+
+export function followsPages(store: EventStore): store is EventStore & PageFollower {
+  return typeof (store as Partial<PageFollower>).followPagesAfter === 'function';
+}
+
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */
 export async function readStreamOrEmpty(
   store: EventStore,

@@ -1,3 +1,25 @@
+import { followsPages, type EventStore, type Position, type RecordedEvent } from '@app/event-store';
+
+/** The log after a position as batches, and how to stop following it. */
+export interface BatchSubscription {
+  readonly batches: AsyncIterable<readonly RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Follows the log after `position` in batches of at most `maxSize` events. A store that follows
+ * the log in pages (SQLite) hands over each commit as one batch, its events shared with the other
+ * subscribers of the process; for any other store the batches are gathered from its subscription.
+ */
+export function followInBatches(store: EventStore, position: Position | undefined, maxSize: number): BatchSubscription {
+  if (followsPages(store)) {
+    const pages = store.followPagesAfter(position, maxSize);
+    return { batches: pages, close: () => pages.close() };
+  }
+  const subscription = store.subscribeToAll({ fromPosition: position });
+  return { batches: batches(subscription, maxSize), close: () => subscription.close() };
+}
+
 /**
  * Groups what an async iterator has ready into arrays of at most `maxSize`: a batch closes when
  * it is full or when the next item is not ready yet, so a burst becomes one transaction and a

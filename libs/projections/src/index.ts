@@ -1,7 +1,7 @@
 export * from './projection';
 export * from './read-model-store';
 export * from './projection-runner';
-export { batches } from './batches';
+export { batches, followInBatches, type BatchSubscription } from './batches';
 export { prepared } from './statements';
 export * from './views/view-query';
 export * from './satisfaction/satisfaction.projection';

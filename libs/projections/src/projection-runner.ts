@@ -1,6 +1,6 @@
-import type { EventStore, EventSubscription, Position, RecordedEvent } from '@app/event-store';
+import type { EventStore, Position, RecordedEvent } from '@app/event-store';
 import { comparePositions, formatPosition, readsPages } from '@app/event-store';
-import { batches } from './batches';
+import { followInBatches } from './batches';
 import { tableNamesFor, type Projection } from './projection';
 import { CheckpointMoved, GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
 
@@ -35,7 +35,7 @@ export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly logger: RunnerLogger;
   private readonly loops = new Map<string, Promise<void>>();
-  private readonly subscriptions = new Set<EventSubscription>();
+  private readonly subscriptions = new Set<{ close(): Promise<void> }>();
   private readonly failures = new Map<string, string>();
   private stopped = false;
 
@@ -217,10 +217,10 @@ export class ProjectionRunner {
       }
     }
 
-    const subscription = this.store.subscribeToAll({ fromPosition: position });
+    const subscription = followInBatches(this.store, position, this.batchSize);
     this.subscriptions.add(subscription);
     try {
-      for await (const batch of batches(subscription, this.batchSize)) {
+      for await (const batch of subscription.batches) {
         if (await applyBatch(batch)) return;
       }
     } finally {

@@ -1,7 +1,7 @@
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { createHmac, randomInt, randomUUID } from 'node:crypto';
-import type { EventStore, EventSubscription, Position } from '@app/event-store';
-import { batches } from '@app/projections';
+import type { EventStore, Position } from '@app/event-store';
+import { followInBatches, type BatchSubscription } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
@@ -32,7 +32,7 @@ export function retryDelayMs(baseMs: number, attempt: number): number {
  */
 export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Webhooks');
-  private subscription: EventSubscription | undefined;
+  private subscription: BatchSubscription | undefined;
   private outbox: Promise<void> | undefined;
   private dispatching: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -61,8 +61,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
   private async followOutbox(): Promise<void> {
     while (!this.stopped) {
       try {
-        this.subscription = this.store.subscribeToAll({ fromPosition: await this.startingPoint() });
-        for await (const batch of batches(this.subscription, 500)) {
+        this.subscription = followInBatches(this.store, await this.startingPoint(), 500);
+        for await (const batch of this.subscription.batches) {
           const queued = this.webhooks.enqueue(batch, batch[batch.length - 1].position, randomUUID, this.clock.now());
           if (queued > 0) this.wake?.();
           if (this.stopped) return;

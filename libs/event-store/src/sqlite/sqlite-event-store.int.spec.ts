@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { CorruptStoredEvent, DuplicateEventId } from '../errors';
 import { positionOf } from '../position';
-import { readsStoredText, type EventStore, type RecordedEvent, type StoredEventText } from '../event-store.port';
+import { readsStoredText, type EventStore, type PageSubscription, type RecordedEvent, type StoredEventText } from '../event-store.port';
 import { testEventStore } from '../testing/event-store.contract';
 import { SqliteEventStore } from './sqlite-event-store';
 
@@ -272,5 +272,83 @@ describe('SQLite event store', () => {
     await store.close();
     await expect(drain(store.readAllText())).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
     await expect(drain(store.readStreamText('t'))).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
+  });
+
+  describe('followPagesAfter', () => {
+    /** Pages until `count` events have come, then closes the subscription. */
+    async function take(subscription: PageSubscription, count: number): Promise<RecordedEvent[][]> {
+      const pages: RecordedEvent[][] = [];
+      let seen = 0;
+      for await (const page of subscription) {
+        pages.push([...page]);
+        seen += page.length;
+        if (seen >= count) break;
+      }
+      await subscription.close();
+      return pages;
+    }
+    const label = (e: RecordedEvent) => `${e.position.commit}:${e.stream}:${e.revision}:${e.type}`;
+
+    it('hands over the log after a position, then every commit of this connection and of another one, in order, once each', async () => {
+      const path = tempFile();
+      const store = open(path);
+      const other = SqliteEventStore.open({ path, pollIntervalMs: 5 });
+      await store.append('f1', [{ type: 'A', data: {} }, { type: 'B', data: {} }, { type: 'C', data: {} }]);
+      const following = take(store.followPagesAfter(positionOf(0), 2), 8);
+      await store.append('f1', [{ type: 'D', data: {} }]);
+      await other.append('f2', [{ type: 'E', data: {} }, { type: 'F', data: {} }]);
+      await Promise.all([store.append('f3', [{ type: 'G', data: {} }]), store.append('f4', [{ type: 'H', data: {} }])]);
+      await other.append('f2', [{ type: 'I', data: {} }]);
+      const pages = await following;
+      expect(pages.every((page) => page.length >= 1 && page.length <= 2)).toBe(true);
+      const all = await collect(store.readAll());
+      expect(pages.flat().map(label)).toEqual(all.slice(1).map(label));
+      expect(pages.flat()).toEqual(all.slice(1));
+      await other.close();
+      await store.close();
+    });
+
+    it('parses what this connection commits once for all its followers', async () => {
+      const store = open(tempFile());
+      await store.append('g0', [{ type: 'A', data: {} }]);
+      const head = await store.headPosition();
+      const a = take(store.followPagesAfter(head, 100), 2);
+      const b = take(store.followPagesAfter(head, 100), 2);
+      await store.append('g1', [{ type: 'B', data: { n: 1 } }, { type: 'C', data: { n: 2 } }]);
+      const [pagesA, pagesB] = await Promise.all([a, b]);
+      expect(pagesA.flat().map(label)).toEqual(['1:g1:0:B', '2:g1:1:C']);
+      expect(pagesB.flat()[0]).toBe(pagesA.flat()[0]);
+      expect(pagesB.flat()[1]).toBe(pagesA.flat()[1]);
+      await store.close();
+    });
+
+    it('hands over exactly what a group written one append at a time committed', async () => {
+      const store = open(tempFile());
+      const stored = randomUUID();
+      await store.append('d0', [{ id: stored, type: 'A', data: {} }]);
+      const following = take(store.followPagesAfter(await store.headPosition(), 100), 3);
+      await Promise.allSettled([
+        store.append('d1', [{ type: 'B', data: {} }]),
+        store.append('d2', [{ type: 'C', data: {} }, { id: stored, type: 'D', data: {} }]),
+        store.append('d1', [{ type: 'E', data: {} }], { expectedRevision: 0 }),
+        store.append('d3', [{ type: 'F', data: {} }]),
+      ]);
+      await store.append('d4', [{ type: 'G', data: {} }]);
+      const seen = (await following).flat();
+      expect(seen.map(label)).toEqual(['1:d1:0:B', '2:d1:1:E', '3:d3:0:F']);
+      expect(seen).toEqual((await collect(store.readAll())).slice(1, 4));
+      await store.close();
+    });
+
+    it('ends a follower waiting for commits when it is closed, and when the store closes', async () => {
+      const store = open(tempFile());
+      const closedBySubscriber = store.followPagesAfter(undefined, 10);
+      const waiting = take(closedBySubscriber, 1);
+      await closedBySubscriber.close();
+      expect(await waiting).toEqual([]);
+      const closedByStore = take(store.followPagesAfter(undefined, 10), 1);
+      await store.close();
+      expect(await closedByStore).toEqual([]);
+    });
   });
 });

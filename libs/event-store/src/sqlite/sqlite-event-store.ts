@@ -13,6 +13,8 @@ import {
 } from '../errors';
 import type {
   AppendOptions,
+  PageFollower,
+  PageSubscription,
   AppendResult,
   CatchUpReader,
   EventStore,
@@ -28,6 +30,7 @@ import type {
 } from '../event-store.port';
 import { positionOf, type Position } from '../position';
 import { stoppable } from '../subscription';
+import { RecentEvents } from './recent-events';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 
 export type SqliteSynchronous = 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
@@ -68,6 +71,8 @@ const MAX_CACHED_STREAMS = 10_000;
 const NO_STREAM = -1;
 /** The most appends one group commit takes; the rest go in the next group. */
 const MAX_GROUP = 1000;
+/** How many of the events it committed last the store keeps for the subscribers in its process. */
+const RECENT_EVENTS = 4096;
 
 interface PendingAppend {
   readonly stream: string;
@@ -93,7 +98,7 @@ type StoredTextRow = [position: number, stream: string, revision: number, type: 
  * primary key; SQLite admits one writer at a time, so positions are handed out in commit order
  * and a reader never sees a gap fill in behind it.
  */
-export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpReader {
+export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpReader, PageFollower {
   private readonly db: Database.Database;
   private readonly wakers = new Set<() => void>();
   private readonly pollIntervalMs: number;
@@ -118,6 +123,10 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
    * is emptied when it moves (another process appending to the same file) or a group rolls back.
    */
   private readonly revisions = new Map<string, number>();
+  /** The events this connection committed last, for `followPagesAfter`; see RecentEvents. */
+  private readonly recent = new RecentEvents<EventArrayRow, RecordedEvent>(RECENT_EVENTS, (row) => recordedOf(...row));
+  /** The rows the group being written has inserted so far, in position order. */
+  private written: EventArrayRow[] = [];
   private revisionsDataVersion: number | undefined;
 
   private constructor(options: SqliteEventStoreOptions) {
@@ -229,6 +238,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     for (const event of events) {
       revision += 1;
       this.insertStmt.run(position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt);
+      this.written.push([position, event.id, stream, revision, event.type, event.data, event.metadata, recordedAt]);
       position += 1;
     }
     return { revision, position };
@@ -264,13 +274,18 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
       let outcomes: Outcome[] = [];
+      this.written = [];
       try {
         if (this.closed) throw new EventStoreUnavailable('the event store is closed');
         try {
           this.commitTogether(group, outcomes);
+          // Committed: the rows written are the log from their first position to their last.
+          this.recent.add(this.written);
         } catch (error) {
           // Rolled back: what the cache learnt in the transaction may not be in the file.
           this.revisions.clear();
+          // The rows of appends undone one by one are not all in the file: subscribers read it.
+          this.recent.clear();
           if (error !== WRITE_FAILED) throw error;
           outcomes = [];
           this.commitOneByOne(group, outcomes);
@@ -395,6 +410,56 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
             if (matchesFilter(row.stream, row.type, filter)) yield toRecorded(row);
             if (stopped) return;
           }
+        }
+      } finally {
+        store.wakers.delete(waker);
+      }
+    }
+
+    return stoppable(follow(), () => {
+      stopped = true;
+      waker();
+    });
+  }
+
+  /**
+   * The log after `position` a page at a time, then each commit as it becomes durable. Pages of
+   * events this connection committed come from memory (RecentEvents), each event parsed once for
+   * every subscriber; the rest, and what other connections commit (looked for every
+   * `pollIntervalMs` while idle), is read from the file.
+   */
+  followPagesAfter(position: Position | undefined, pageSize: number): PageSubscription {
+    this.assertOpen();
+    let after = position ? toSequence(position) : -1;
+    let stopped = false;
+    let wake: (() => void) | undefined;
+    const waker = () => wake?.();
+    this.wakers.add(waker);
+
+    const store = this;
+    async function* follow(): AsyncGenerator<readonly RecordedEvent[]> {
+      try {
+        // The file is read first, and again whenever waiting timed out instead of being woken by a commit here.
+        let readFile = true;
+        while (!stopped && !store.closed) {
+          let page = store.recent.after(after, pageSize);
+          if (page === undefined || (page.length === 0 && readFile)) {
+            page = store.guard(() => store.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row));
+          }
+          if (page.length > 0) {
+            after = toSequence(page[page.length - 1].position);
+            readFile = false;
+            yield page;
+            continue;
+          }
+          readFile = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(true), store.pollIntervalMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve(false);
+            };
+          });
+          wake = undefined;
         }
       } finally {
         store.wakers.delete(waker);
