@@ -236,7 +236,7 @@ export class ProjectionRunner {
           for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
             const events = relevant(page);
             const last = page[page.length - 1].position;
-            if (events.length) pipeline.apply(events, batch, writes.statement);
+            if (events.length) this.decide(pipeline, projection, generation, () => pipeline.apply(events, batch, writes.statement));
             writer.send(writes.take(batch++, position, last));
             position = last;
             await new Promise((resolve) => setImmediate(resolve));
@@ -264,6 +264,20 @@ export class ProjectionRunner {
     } finally {
       this.subscriptions.delete(subscription);
       await subscription.close();
+    }
+  }
+
+  /**
+   * Runs a pipeline's `apply`. A generation retired meanwhile (a rebuild elsewhere finished first
+   * and dropped its tables) fails as in `applyBatch`, not with what reading a dropped table says.
+   */
+  private decide(pipeline: ProjectionPipeline, projection: Projection, generation: Generation, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      const status = this.readModels.generations(projection.name).find((g) => g.generation === generation.generation)?.status;
+      if (status === undefined || status === 'retired') throw new GenerationRetired(projection.name, generation.generation);
+      throw error;
     }
   }
 

@@ -9,7 +9,7 @@ import { SHANGHAI_OFFICE } from '@app/ticketing/sla/testing/calendars';
 import { GROUP_BYS, type GroupBy, type ViewFilter } from '../views/view-query';
 import { tableNamesFor, type Projection, type TableNames } from '../projection';
 import { ProjectionRunner } from '../projection-runner';
-import { ReadModelStore } from '../read-model-store';
+import { GenerationRetired, ReadModelStore } from '../read-model-store';
 import { slaComplianceProjection } from './sla-compliance.projection';
 import { IT_PLAN as SEED_IT_PLAN } from '@app/ticketing/sla/testing/clock-spec';
 import { seededRandom } from '@app/ticketing/testing/seeded-random';
@@ -278,6 +278,21 @@ describe('sla-compliance summary from the counts', () => {
       expect(differences).toBe(0);
     });
   }
+
+  it('builds two generations at once, each with its own writes in flight: the one promoted is exact, the other retired', async () => {
+    const runners = [5, 7].map((batchSize) => new ProjectionRunner(store, readModels, [slaComplianceProjection(CATALOG)], { batchSize, rebuildWrites: 'deferred' }));
+    // The first to catch up is promoted and drops the other's tables, as with direct writes.
+    const results = await Promise.allSettled(runners.map((runner) => runner.rebuild('sla-compliance')));
+    const promoted = readModels.live('sla-compliance')!.generation;
+    for (const result of results) {
+      if (result.status === 'fulfilled') continue;
+      expect(result.reason).toBeInstanceOf(GenerationRetired);
+    }
+    expect(results.some((result) => result.status === 'fulfilled' && result.value.generation === promoted)).toBe(true);
+    expect(Number(one(`SELECT count(*) AS n FROM ${tableNamesFor(promoted)('sla_clocks')}`).n)).toBeGreaterThan(100);
+    const direct = new ProjectionRunner(store, readModels, [slaComplianceProjection(CATALOG)], { rebuildWrites: 'direct' });
+    expect((await direct.rebuild('sla-compliance', { compare: true })).differences).toBe(0);
+  });
 
   it('keeps nothing of a pipelined rebuild whose writer failed: the next one is identical to the live rows', async () => {
     const base = slaComplianceProjection(CATALOG);
