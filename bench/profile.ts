@@ -110,9 +110,15 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-cpuprofile-'));
   const child = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, __filename, 'run', command, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
   if (child.status !== 0) throw new Error(`the profiled run exited with ${child.status}`);
-  const file = join(dir, readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!);
-  process.stdout.write(`profile: ${file}\ntop self time:\n`);
-  for (const row of topSelfTime(file)) process.stdout.write(`${row.percent.toFixed(1).padStart(5)}%  ${row.name}  ${row.where}\n`);
+  // A profile per thread: the main thread's first, then a worker's (a rebuild's writer thread).
+  const files = readdirSync(dir)
+    .filter((name) => name.endsWith('.cpuprofile'))
+    .sort()
+    .map((name) => join(dir, name));
+  for (const [i, file] of files.entries()) {
+    process.stdout.write(`profile${files.length > 1 ? ` (${i === 0 ? 'main thread' : `worker thread ${i}`})` : ''}: ${file}\ntop self time:\n`);
+    for (const row of topSelfTime(file)) process.stdout.write(`${row.percent.toFixed(1).padStart(5)}%  ${row.name}  ${row.where}\n`);
+  }
 }
 
 if (require.main === module) {

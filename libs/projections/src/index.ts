@@ -2,7 +2,7 @@ export * from './projection';
 export * from './read-model-store';
 export * from './projection-runner';
 export { batches, followInBatches, type BatchSubscription } from './batches';
-export { prepared } from './statements';
+export { prepared, type WriteStatement, type WriteStatements } from './statements';
 export * from './views/view-query';
 export * from './satisfaction/satisfaction.projection';
 export * from './satisfaction/satisfaction.query';

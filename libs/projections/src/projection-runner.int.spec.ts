@@ -31,6 +31,28 @@ function countingProjection(version = 1, failOnce?: { value: number }): Projecti
   };
 }
 
+/**
+ * The counting projection with a pipeline: `failOnDecide` throws while deciding the batch of that
+ * n; `duplicateAt` records a second insert of that event, which the writer's transaction refuses.
+ */
+function pipelinedCounting(options: { failOnDecide?: number; duplicateAt?: number } = {}): Projection {
+  const base = countingProjection();
+  return {
+    ...base,
+    pipeline: (_db, t) => ({
+      apply(events, _batch, statement) {
+        const insert = statement(`INSERT INTO ${t('counted_events')} VALUES (?, ?, ?, ?)`);
+        for (const event of events) {
+          if (event.data.n === options.failOnDecide) throw new Error('deciding failed half-way through a batch');
+          insert.run(event.id, event.stream, event.data.n, 1);
+          if (event.data.n === options.duplicateAt) insert.run(event.id, event.stream, event.data.n, 1);
+        }
+      },
+      committed: () => undefined,
+    }),
+  };
+}
+
 describe('ProjectionRunner', () => {
   let dir: string;
   let store: EventStore;
@@ -145,6 +167,46 @@ describe('ProjectionRunner', () => {
     expect(oldTable).toBeUndefined();
     expect(readModels.generations('counting').map((g) => g.status)).toEqual(['retired', 'live']);
   });
+
+  it('rebuilds with the writes a few batches behind on another connection, each batch with its checkpoint', async () => {
+    await append(200);
+    const runner = new ProjectionRunner(store, readModels, [pipelinedCounting()], { batchSize: 16, rebuildWrites: 'deferred' });
+    await runner.rebuild('counting');
+    expect(rows(1)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    expect(readModels.live('counting')?.position).toEqual(await store.headPosition());
+  });
+
+  for (const [failure, options, message] of [
+    ['deciding a batch', { failOnDecide: 120 }, 'deciding failed'],
+    ['writing a batch', { duplicateAt: 120 }, 'UNIQUE constraint failed'],
+  ] as const) {
+    it(`stops a pipelined rebuild at a failure ${failure} with whole batches and their checkpoint, and resumes from it`, async () => {
+      await append(200);
+      const runner = new ProjectionRunner(store, readModels, [pipelinedCounting(options)], { batchSize: 16, rebuildWrites: 'deferred' });
+      await expect(runner.rebuild('counting')).rejects.toThrow(message);
+      // The batches before the failed one are in, the failed one and those after it are not.
+      const applied = rows(1);
+      expect(applied.length).toBeGreaterThan(0);
+      expect(applied).toEqual(Array.from({ length: applied.length }, (_, i) => i));
+      expect(applied).not.toContain(120);
+      const checkpoint = readModels.live('counting')!.position!;
+      const lastApplied = applied[applied.length - 1];
+      const positionOf = async (n: number) => {
+        for await (const event of store.readAll()) if (event.stream.startsWith('counted-') && event.data.n === n) return event.position.commit;
+        throw new Error(`no event ${n}`);
+      };
+      // The checkpoint is at the end of the last batch applied: after its last event, before 120's.
+      expect(checkpoint.commit >= (await positionOf(lastApplied))).toBe(true);
+      expect(checkpoint.commit < (await positionOf(120))).toBe(true);
+      // Resuming from the checkpoint applies the rest once (a second insert would fail the key).
+      const follower = new ProjectionRunner(store, readModels, [countingProjection()]);
+      follower.start();
+      const head = (await store.headPosition())!;
+      await until(() => hasReached(readModels, 'counting', head));
+      await follower.stop();
+      expect(rows(1)).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    });
+  }
 
   it('rebuilds from zero into rows equal to the live ones', async () => {
     await append(150);

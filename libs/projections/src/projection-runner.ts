@@ -1,7 +1,8 @@
 import type { EventStore, Position, RecordedEvent } from '@app/event-store';
 import { comparePositions, formatPosition, readsPages } from '@app/event-store';
 import { followInBatches } from './batches';
-import { tableNamesFor, type Projection } from './projection';
+import { DeferredBatchWriter, RecordedWrites, ThreadBatchWriter, writerThreadAvailable, type BatchWriter } from './batch-writer';
+import { tableNamesFor, type Projection, type ProjectionPipeline, type TableNames } from './projection';
 import { CheckpointMoved, GenerationRetired, ReadModelStore, type Generation } from './read-model-store';
 
 export interface RunnerLogger {
@@ -21,7 +22,17 @@ export interface ProjectionStatus {
 export interface RunnerOptions {
   readonly batchSize?: number;
   readonly logger?: RunnerLogger;
+  /**
+   * Where `rebuild` writes the batches of a projection that offers a pipeline: on a writer thread
+   * (the default; the rebuild stays on this thread when the compiled writer is not there), on a
+   * second connection of this thread a turn later (`deferred`: the same order and lag, for tests),
+   * or in the projection's own `apply` (`direct`).
+   */
+  readonly rebuildWrites?: 'thread' | 'deferred' | 'direct';
 }
+
+/** Batches a pipelined rebuild lets the writer fall behind by: what it holds in memory for them. */
+const MAX_BATCHES_IN_FLIGHT = 3;
 
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined };
 
@@ -34,6 +45,7 @@ const silent: RunnerLogger = { log: () => undefined, warn: () => undefined };
 export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly logger: RunnerLogger;
+  private readonly rebuildWrites: 'thread' | 'deferred' | 'direct';
   private readonly loops = new Map<string, Promise<void>>();
   private readonly subscriptions = new Set<{ close(): Promise<void> }>();
   private readonly failures = new Map<string, string>();
@@ -47,6 +59,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 1000;
     this.logger = options.logger ?? silent;
+    this.rebuildWrites = options.rebuildWrites ?? 'thread';
   }
 
   /** Starts following every projection; returns at once. */
@@ -105,7 +118,7 @@ export class ProjectionRunner {
   async rebuild(name: string, options: { compare?: boolean } = {}): Promise<{ generation: number; differences?: number }> {
     const projection = this.projection(name);
     const building = this.readModels.createGeneration(projection);
-    await this.runGeneration(projection, building, { untilCaughtUp: true });
+    await this.runGeneration(projection, building, { untilCaughtUp: true, pipelined: true });
     const differences = options.compare ? await this.compareAtOnePosition(projection, building.generation) : undefined;
     this.readModels.promote(projection, building.generation);
     return { generation: building.generation, differences };
@@ -178,7 +191,7 @@ export class ProjectionRunner {
   }
 
   /** Applies the log to one generation; a building generation is promoted once caught up. */
-  private async runGeneration(projection: Projection, generation: Generation, options: { untilCaughtUp: boolean }): Promise<void> {
+  private async runGeneration(projection: Projection, generation: Generation, options: { untilCaughtUp: boolean; pipelined?: boolean }): Promise<void> {
     const t = tableNamesFor(generation.generation);
     let position = generation.position;
     const finishIfCaughtUp = async (): Promise<boolean> => {
@@ -212,8 +225,33 @@ export class ProjectionRunner {
     // Catching up, a store that reads in pages (SQLite) hands over a batch per read; the
     // subscription then follows from where the pages ended.
     if (readsPages(this.store)) {
-      for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
-        if (await applyBatch(page)) return;
+      const pipelined = options.pipelined ? this.pipelineFor(projection, generation, t) : undefined;
+      if (pipelined) {
+        // This thread reads and decides; the writer applies each batch with its checkpoint, a few
+        // batches behind. Everything sent is committed (or has failed) before this goes on.
+        const { pipeline, writer } = pipelined;
+        const writes = new RecordedWrites();
+        try {
+          let batch = 0;
+          for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
+            const events = relevant(page);
+            const last = page[page.length - 1].position;
+            if (events.length) this.decide(pipeline, projection, generation, () => pipeline.apply(events, batch, writes.statement));
+            writer.send(writes.take(batch++, position, last));
+            position = last;
+            await new Promise((resolve) => setImmediate(resolve));
+            await writer.settle(MAX_BATCHES_IN_FLIGHT);
+            if (this.stopped) break;
+          }
+          await writer.settle(0);
+        } finally {
+          await writer.close();
+        }
+        if (this.stopped || ((await finishIfCaughtUp()) && options.untilCaughtUp)) return;
+      } else {
+        for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
+          if (await applyBatch(page)) return;
+        }
       }
     }
 
@@ -227,6 +265,31 @@ export class ProjectionRunner {
       this.subscriptions.delete(subscription);
       await subscription.close();
     }
+  }
+
+  /**
+   * Runs a pipeline's `apply`. A generation retired meanwhile (a rebuild elsewhere finished first
+   * and dropped its tables) fails as in `applyBatch`, not with what reading a dropped table says.
+   */
+  private decide(pipeline: ProjectionPipeline, projection: Projection, generation: Generation, apply: () => void): void {
+    try {
+      apply();
+    } catch (error) {
+      const status = this.readModels.generations(projection.name).find((g) => g.generation === generation.generation)?.status;
+      if (status === undefined || status === 'retired') throw new GenerationRetired(projection.name, generation.generation);
+      throw error;
+    }
+  }
+
+  /** The pipeline and writer of a rebuild whose writes run elsewhere; undefined to apply directly. */
+  private pipelineFor(projection: Projection, generation: Generation, t: TableNames): { pipeline: ProjectionPipeline; writer: BatchWriter } | undefined {
+    const mode = this.rebuildWrites === 'thread' && !writerThreadAvailable() ? 'direct' : this.rebuildWrites;
+    if (mode === 'direct' || !projection.pipeline || this.readModels.path === ':memory:') return undefined;
+    const pipeline = projection.pipeline(this.readModels.db, t);
+    const settings = { path: this.readModels.path, projection: projection.name, generation: generation.generation };
+    const committed = (batch: number) => pipeline.committed(batch);
+    const writer = mode === 'thread' ? new ThreadBatchWriter(settings, committed) : new DeferredBatchWriter(settings, committed);
+    return { pipeline, writer };
   }
 }
 

@@ -32,7 +32,7 @@ interface GenerationRow {
 export class ReadModelStore {
   readonly db: Database.Database;
 
-  private constructor(path: string) {
+  private constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -98,7 +98,7 @@ export class ReadModelStore {
    * `from` (where the batch starts): when another process sharing this file has moved it, the
    * batch is not applied and `CheckpointMoved` tells the runner to resume from the stored one.
    */
-  applyBatch(projection: Projection, generation: number, from: Position | undefined, apply: () => void, position: Position): void {
+  applyBatch(projection: Pick<Projection, 'name'>, generation: number, from: Position | undefined, apply: () => void, position: Position): void {
     this.db
       .transaction(() => {
         const current = this.db

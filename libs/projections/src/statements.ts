@@ -16,3 +16,14 @@ export function prepared(db: Database.Database, sql: string): Database.Statement
   }
   return statement;
 }
+
+/**
+ * A statement a projection writes through: a prepared statement of the connection, or one that
+ * records the call for a batch written later on another thread (`batch-writer.ts`).
+ */
+export interface WriteStatement {
+  run(...params: unknown[]): unknown;
+}
+
+/** The write statement of an SQL text. */
+export type WriteStatements = (sql: string) => WriteStatement;

@@ -10,8 +10,8 @@ import {
   type TicketEvent,
   toTicketEvent,
 } from '@app/ticketing';
-import type { Projection, TableNames } from '../projection';
-import { prepared } from '../statements';
+import type { Projection, ProjectionPipeline, TableNames } from '../projection';
+import { prepared, type WriteStatement, type WriteStatements } from '../statements';
 import { type AlarmCountRow, type ClockCountRow, type ConsultationCountRow, CountDeltas } from './sla-counts';
 
 type HistoryEntry = { revision: number; event: TicketEvent };
@@ -120,42 +120,130 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
 
     apply(db: Database.Database, events: readonly RecordedEvent[], t: TableNames): void {
       const sql = statementsFor(db, t);
-      // One evaluation per ticket per batch, however many of its events the batch holds.
-      const touched = new Map<string, { history: HistoryEntry[]; stored: boolean }>();
-      for (const recorded of events) {
-        const ticketId = recorded.stream.slice('ticket-'.length);
-        let ticket = touched.get(ticketId);
-        if (!ticket) {
-          // A stream's first event (revision 0) in this batch: no earlier batch can have stored it.
-          const row = recorded.revision === 0 ? undefined : (sql.selectHistory.get(ticketId) as { history: string } | undefined);
-          ticket = { history: row ? (JSON.parse(row.history) as HistoryEntry[]) : [], stored: row !== undefined };
-          touched.set(ticketId, ticket);
-        }
-        ticket.history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
-      }
       const counts = new CountDeltas();
-      for (const [ticketId, { history, stored }] of touched) {
-        sql.upsertHistory.run(ticketId, JSON.stringify(history));
-        writeTicket(sql, ticketId, history, policies, stored, counts);
-      }
-      counts.flush(db, t);
+      applyEvents(events, sql, { history: (ticketId) => readHistory(sql, ticketId), counted: (ticketId) => readCounted(sql, ticketId) }, policies, counts);
+      counts.flush((text) => prepared(db, text), t);
+    },
+
+    pipeline(db: Database.Database, t: TableNames): ProjectionPipeline {
+      const reads = statementsFor(db, t);
+      // The tickets written by batches not committed yet, with what they wrote: the tables do not
+      // show it until then. A ticket leaves once its last batch is committed, so this holds the
+      // tickets of the few batches in flight.
+      const inFlight = new Map<string, { history: HistoryEntry[]; counted: CountedRows; batch: number }>();
+      const earlier: Earlier = {
+        history: (ticketId) => {
+          const written = inFlight.get(ticketId);
+          return written ? [...written.history] : readHistory(reads, ticketId);
+        },
+        counted: (ticketId) => inFlight.get(ticketId)?.counted ?? readCounted(reads, ticketId),
+      };
+      return {
+        apply(events, batch, statement) {
+          const counts = new CountDeltas();
+          applyEvents(events, writeStatementsFor(statement, t), earlier, policies, counts, (ticketId, history, counted) =>
+            inFlight.set(ticketId, { history, counted, batch }),
+          );
+          counts.flush(statement, t);
+        },
+        committed(batch) {
+          for (const [ticketId, written] of inFlight) if (written.batch <= batch) inFlight.delete(ticketId);
+        },
+      };
     },
   };
 }
 
+/** What a batch reads of a ticket an earlier batch wrote. */
+interface Earlier {
+  /** The stored history; undefined when the ticket has none. */
+  history(ticketId: string): HistoryEntry[] | undefined;
+  /** The rows stored for the ticket that the counts hold. */
+  counted(ticketId: string): CountedRows;
+}
+
+/** A ticket's rows that `sla_counts` counts, as its last write stored them. */
+interface CountedRows {
+  readonly clocks: readonly ClockCountRow[];
+  readonly alarms: readonly AlarmCountRow[];
+  readonly consultation: ConsultationCountRow | undefined;
+}
+
+const NOTHING_COUNTED: CountedRows = { clocks: [], alarms: [], consultation: undefined };
+
+/**
+ * The batch's events per ticket, each ticket evaluated once however many of its events the batch
+ * holds; `written` is told what each ticket now has stored.
+ */
+function applyEvents(
+  events: readonly RecordedEvent[],
+  sql: TicketWrites,
+  earlier: Earlier,
+  policies: SlaPolicyCatalog,
+  counts: CountDeltas,
+  written?: (ticketId: string, history: HistoryEntry[], counted: CountedRows) => void,
+): void {
+  const touched = new Map<string, { history: HistoryEntry[]; stored: boolean }>();
+  for (const recorded of events) {
+    const ticketId = recorded.stream.slice('ticket-'.length);
+    let ticket = touched.get(ticketId);
+    if (!ticket) {
+      // A stream's first event (revision 0) in this batch: no earlier batch can have stored it.
+      const history = recorded.revision === 0 ? undefined : earlier.history(ticketId);
+      ticket = { history: history ?? [], stored: history !== undefined };
+      touched.set(ticketId, ticket);
+    }
+    ticket.history.push(compact({ revision: recorded.revision, event: toTicketEvent(recorded) }));
+  }
+  for (const [ticketId, { history, stored }] of touched) {
+    sql.upsertHistory.run(ticketId, JSON.stringify(history));
+    const counted = writeTicket(sql, ticketId, history, policies, stored ? () => earlier.counted(ticketId) : undefined, counts);
+    written?.(ticketId, history, counted);
+  }
+}
+
+function readHistory(sql: Statements, ticketId: string): HistoryEntry[] | undefined {
+  const row = sql.selectHistory.get(ticketId) as { history: string } | undefined;
+  return row ? (JSON.parse(row.history) as HistoryEntry[]) : undefined;
+}
+
+function readCounted(sql: Statements, ticketId: string): CountedRows {
+  return {
+    clocks: sql.clockCounts.all(ticketId) as ClockCountRow[],
+    alarms: sql.alarmCounts.all(ticketId) as AlarmCountRow[],
+    consultation: sql.consultationCount.get(ticketId) as ConsultationCountRow | undefined,
+  };
+}
+
+/** The writes the projection makes for every ticket. */
+interface TicketWrites {
+  readonly upsertHistory: WriteStatement;
+  readonly deleteClocks: WriteStatement;
+  readonly insertClock: WriteStatement;
+  readonly upsertAlarm: WriteStatement;
+  readonly upsertConsultation: WriteStatement;
+  readonly upsertDeadline: WriteStatement;
+  readonly deleteDeadline: WriteStatement;
+}
+
 /** The statements the projection runs for every ticket, prepared once per generation of its tables. */
-interface Statements {
+interface Statements extends TicketWrites {
   readonly selectHistory: Database.Statement;
-  readonly upsertHistory: Database.Statement;
   readonly clockCounts: Database.Statement;
   readonly alarmCounts: Database.Statement;
   readonly consultationCount: Database.Statement;
-  readonly deleteClocks: Database.Statement;
-  readonly insertClock: Database.Statement;
-  readonly upsertAlarm: Database.Statement;
-  readonly upsertConsultation: Database.Statement;
-  readonly upsertDeadline: Database.Statement;
-  readonly deleteDeadline: Database.Statement;
+}
+
+function writeStatementsFor(statement: WriteStatements, t: TableNames): TicketWrites {
+  return {
+    upsertHistory: statement(`INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`),
+    deleteClocks: statement(`DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
+    insertClock: statement(`INSERT INTO ${t('sla_clocks')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsertAlarm: statement(`INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsertConsultation: statement(`INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsertDeadline: statement(`INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`),
+    deleteDeadline: statement(`DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`),
+  };
 }
 
 const statementCache = new WeakMap<Database.Database, Map<string, Statements>>();
@@ -168,19 +256,13 @@ function statementsFor(db: Database.Database, t: TableNames): Statements {
   if (!found) {
     const p = (text: string) => prepared(db, text);
     found = {
+      ...writeStatementsFor(p, t),
       selectHistory: p(`SELECT history FROM ${t('sla_histories')} WHERE ticket_id = ?`),
-      upsertHistory: p(`INSERT OR REPLACE INTO ${t('sla_histories')} VALUES (?, ?)`),
       clockCounts: p(`SELECT reported_at, metric, policy_id, policy_version, severity, target, outcome, paused, due_at FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
       alarmCounts: p(`SELECT reported_at, metric, policy_id, policy_version, severity, type FROM ${t('sla_alarms')} WHERE ticket_id = ?`),
       consultationCount: p(
         `SELECT reported_at, policy_id, policy_version, severity, target, target_ms, handling_ms FROM ${t('sla_consultations')} WHERE ticket_id = ?`,
       ),
-      deleteClocks: p(`DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
-      insertClock: p(`INSERT INTO ${t('sla_clocks')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      upsertAlarm: p(`INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      upsertConsultation: p(`INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      upsertDeadline: p(`INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`),
-      deleteDeadline: p(`DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`),
     };
     byTables.set(key, found);
   }
@@ -188,11 +270,10 @@ function statementsFor(db: Database.Database, t: TableNames): Statements {
 }
 
 /** Takes a ticket's stored rows out of the counts. */
-function uncount(sql: Statements, ticketId: string, counts: CountDeltas): void {
-  for (const row of sql.clockCounts.all(ticketId) as ClockCountRow[]) counts.clock(row, -1);
-  for (const row of sql.alarmCounts.all(ticketId) as AlarmCountRow[]) counts.alarm(row, -1);
-  const consultation = sql.consultationCount.get(ticketId) as ConsultationCountRow | undefined;
-  if (consultation) counts.consultation(consultation, -1);
+function uncount(counted: CountedRows, counts: CountDeltas): void {
+  for (const row of counted.clocks) counts.clock(row, -1);
+  for (const row of counted.alarms) counts.alarm(row, -1);
+  if (counted.consultation) counts.consultation(counted.consultation, -1);
 }
 
 /** What every row of a ticket repeats: its report, policy and first engineer. */
@@ -206,21 +287,25 @@ interface TicketFacts {
   readonly severity: string;
 }
 
+/**
+ * Writes a ticket's rows from its history and adds them to the counts, taking out those its last
+ * write stored (`stored`, undefined for a ticket with nothing stored). Returns the rows counted.
+ */
 function writeTicket(
-  sql: Statements,
+  sql: TicketWrites,
   ticketId: string,
   history: HistoryEntry[],
   policies: SlaPolicyCatalog,
-  stored: boolean,
+  stored: (() => CountedRows) | undefined,
   counts: CountDeltas,
-): void {
+): CountedRows {
   const reported = history[0]?.event;
-  if (reported?.type !== 'TicketReported') return;
+  if (reported?.type !== 'TicketReported') return NOTHING_COUNTED;
   const policy = findPolicy(policies, reported.data.policyId, reported.data.policyVersion);
   // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
-  if (!policy) return;
+  if (!policy) return NOTHING_COUNTED;
   // A ticket seen before has rows to take out of the counts before its new ones go in.
-  if (stored) uncount(sql, ticketId, counts);
+  if (stored) uncount(stored(), counts);
   // The latest business time seen (engine-raised events may be dated back to when they happened),
   // the engineers dispatched and the current severity, in one pass.
   let last = reported.data.at;
@@ -247,14 +332,14 @@ function writeTicket(
   };
   // A ticket first seen in this batch has no rows yet: nothing to delete.
   if (stored) sql.deleteClocks.run(ticketId);
-  writeAlarms(sql, history, ticket, counts);
+  const alarms = writeAlarms(sql, history, ticket, counts);
   if (reported.data.kind === 'consultation') {
-    writeDeadline(sql, ticketId, undefined, stored);
-    writeConsultation(sql, history, policy, ticket, counts);
-    return;
+    writeDeadline(sql, ticketId, undefined, stored !== undefined);
+    return { clocks: [], alarms, consultation: writeConsultation(sql, history, policy, ticket, counts) };
   }
   const { clocks, nextAlarmAt } = measureSla(history, policy, last);
-  writeDeadline(sql, ticketId, nextAlarmAt, stored);
+  writeDeadline(sql, ticketId, nextAlarmAt, stored !== undefined);
+  const counted: ClockCountRow[] = [];
   for (const clock of clocks) {
     const outcome = clock.state === 'met' || clock.state === 'breached' ? clock.state : null;
     const paused = clock.state === 'paused' ? 1 : 0;
@@ -278,24 +363,24 @@ function writeTicket(
       Math.round(clock.elapsedMs),
       Math.round(clock.pausedMs),
     );
-    counts.clock(
-      {
-        reported_at: ticket.reportedAt,
-        metric: clock.metric,
-        policy_id: ticket.policyId,
-        policy_version: ticket.policyVersion,
-        severity: clock.severity,
-        target: clock.target,
-        outcome,
-        paused,
-        due_at: clock.dueAt,
-      },
-      1,
-    );
+    const row: ClockCountRow = {
+      reported_at: ticket.reportedAt,
+      metric: clock.metric,
+      policy_id: ticket.policyId,
+      policy_version: ticket.policyVersion,
+      severity: clock.severity,
+      target: clock.target,
+      outcome,
+      paused,
+      due_at: clock.dueAt,
+    };
+    counts.clock(row, 1);
+    counted.push(row);
   }
+  return { clocks: counted, alarms, consultation: undefined };
 }
 
-function writeConsultation(sql: Statements, history: HistoryEntry[], policy: SlaPolicy, ticket: TicketFacts, counts: CountDeltas): void {
+function writeConsultation(sql: TicketWrites, history: HistoryEntry[], policy: SlaPolicy, ticket: TicketFacts, counts: CountDeltas): ConsultationCountRow {
   const handlingMs = consultationHandlingMs(history, policy);
   const target = policy.consultationAverage;
   const targetMs = parseIsoDuration(target) ?? 0;
@@ -311,22 +396,25 @@ function writeConsultation(sql: Statements, history: HistoryEntry[], policy: Sla
     target,
     targetMs,
   );
-  counts.consultation(
-    {
-      reported_at: ticket.reportedAt,
-      policy_id: ticket.policyId,
-      policy_version: ticket.policyVersion,
-      severity: ticket.severity,
-      target,
-      target_ms: targetMs,
-      handling_ms: handlingMs,
-    },
-    1,
-  );
+  const row: ConsultationCountRow = {
+    reported_at: ticket.reportedAt,
+    policy_id: ticket.policyId,
+    policy_version: ticket.policyVersion,
+    severity: ticket.severity,
+    target,
+    target_ms: targetMs,
+    handling_ms: handlingMs,
+  };
+  counts.consultation(row, 1);
+  return row;
 }
 
-/** The SLA events the engine raised on the ticket, so the views can count them. */
-function writeAlarms(sql: Statements, history: HistoryEntry[], ticket: TicketFacts, counts: CountDeltas): void {
+/**
+ * The SLA events the engine raised on the ticket, so the views can count them. Every write of a
+ * ticket writes all of them (a row per revision), so its rows are those of its last write.
+ */
+function writeAlarms(sql: TicketWrites, history: HistoryEntry[], ticket: TicketFacts, counts: CountDeltas): AlarmCountRow[] {
+  const counted: AlarmCountRow[] = [];
   for (const { revision, event } of history) {
     if (event.type === 'SlaWarningReached' || event.type === 'SlaBreached' || event.type === 'EscalationRequired') {
       sql.upsertAlarm.run(
@@ -342,19 +430,26 @@ function writeAlarms(sql: Statements, history: HistoryEntry[], ticket: TicketFac
         ticket.customerId,
         ticket.engineerId,
       );
-      counts.alarm(
-        { reported_at: ticket.reportedAt, metric: event.data.metric, policy_id: ticket.policyId, policy_version: ticket.policyVersion, severity: ticket.severity, type: event.type },
-        1,
-      );
+      const row: AlarmCountRow = {
+        reported_at: ticket.reportedAt,
+        metric: event.data.metric,
+        policy_id: ticket.policyId,
+        policy_version: ticket.policyVersion,
+        severity: ticket.severity,
+        type: event.type,
+      };
+      counts.alarm(row, 1);
+      counted.push(row);
     }
   }
+  return counted;
 }
 
 /**
  * The ticket's next deadline for the follower: the first alarm already owed at its last event,
  * else the next moment one will be. No row while nothing can become due without a new event.
  */
-function writeDeadline(sql: Statements, ticketId: string, next: string | undefined, stored: boolean): void {
+function writeDeadline(sql: TicketWrites, ticketId: string, next: string | undefined, stored: boolean): void {
   if (next === undefined) {
     if (stored) sql.deleteDeadline.run(ticketId);
   } else sql.upsertDeadline.run(ticketId, next);

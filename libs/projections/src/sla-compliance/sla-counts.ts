@@ -1,6 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { TableNames } from '../projection';
-import { prepared } from '../statements';
+import type { WriteStatements } from '../statements';
 
 /**
  * The compliance summary's pre-aggregate (`sla_counts`): the rows of `sla_clocks`, `sla_alarms`
@@ -133,14 +132,12 @@ export class CountDeltas {
   }
 
   /** Adds the batch's changes to `sla_counts`, deleting the counts that fell to 0. */
-  flush(db: Database.Database, t: TableNames): void {
-    const upsert = prepared(
-      db,
+  flush(statement: WriteStatements, t: TableNames): void {
+    const upsert = statement(
       `INSERT INTO ${t('sla_counts')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT DO UPDATE SET n = n + excluded.n, handled = handled + excluded.handled, handling_ms = handling_ms + excluded.handling_ms`,
     );
-    const emptied = prepared(
-      db,
+    const emptied = statement(
       `DELETE FROM ${t('sla_counts')} WHERE kind = ? AND day = ? AND metric = ? AND policy_id = ? AND policy_version = ?
          AND severity = ? AND target = ? AND target_ms = ? AND state = ? AND due_day = ? AND n = 0`,
     );
