@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatPosition, parsePosition, type Position, type RecordedEvent } from '@app/event-store';
+import { prepared } from '@app/projections';
 
 export type WebhookStatus = 'active' | 'paused' | 'deleted';
 export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
@@ -40,6 +41,19 @@ export interface Attempt {
   readonly durationMs: number;
 }
 
+/** A webhook that takes deliveries (active or paused), with the event types it wants. */
+interface OutboxHook {
+  readonly id: string;
+  readonly types: readonly string[];
+}
+
+/**
+ * While no webhook takes deliveries, the outbox checkpoint moves in memory and is written once
+ * every this many batches, at a registration and at close: there is nothing to deliver, so a
+ * crash that loses the last moves only makes the outbox read those events again and queue nothing.
+ */
+const IDLE_CHECKPOINT_BATCHES = 256;
+
 /**
  * Webhooks, their outbox checkpoint and their deliveries, in `<DATA_DIR>/webhooks.db`. Not a read
  * model: registrations and the delivery log are not derived from the event log and are never
@@ -48,6 +62,10 @@ export interface Attempt {
  */
 export class WebhookStore {
   readonly db: Database.Database;
+  /** The webhooks that take deliveries, as last read, and the file's data_version then. */
+  private hooks: { dataVersion: number; hooks: readonly OutboxHook[] } | undefined;
+  /** The outbox checkpoint moved while no webhook took deliveries, not written yet, and the batches since it was. */
+  private unsaved: { position: Position; batches: number } | undefined;
 
   constructor(path: string) {
     mkdirSync(dirname(path), { recursive: true });
@@ -81,13 +99,23 @@ export class WebhookStore {
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.saveCheckpoint();
+    this.db.close();
   }
 
+  /**
+   * A webhook gets the events the outbox reads after it is registered: the checkpoint the outbox
+   * reached without webhooks is written with it, so a restart does not queue earlier events for it.
+   */
   register(webhook: { id: string; url: string; eventTypes: string[]; secret: string }, now: string): Webhook {
-    this.db
-      .prepare('INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now);
+    this.db.transaction(() => {
+      this.saveCheckpoint();
+      this.db
+        .prepare('INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now);
+    })();
+    this.hooks = undefined;
     return this.get(webhook.id)!;
   }
 
@@ -105,10 +133,12 @@ export class WebhookStore {
   }
 
   setStatus(id: string, status: WebhookStatus, now: string): boolean {
+    this.hooks = undefined;
     return this.db.prepare("UPDATE webhooks SET status = ?, updated_at = ? WHERE id = ? AND status != 'deleted'").run(status, now, id).changes > 0;
   }
 
   checkpoint(): Position | undefined {
+    if (this.unsaved) return this.unsaved.position;
     const row = this.db.prepare('SELECT position FROM outbox_checkpoint WHERE id = 1').get() as { position: string | null };
     return row.position === null ? undefined : parsePosition(row.position);
   }
@@ -120,17 +150,24 @@ export class WebhookStore {
 
   /** Queues the batch for every webhook (active or paused) that wants each event, and moves the checkpoint, in one transaction. */
   enqueue(events: readonly RecordedEvent[], last: Position, makeId: () => string, now: string): number {
+    const hooks = this.outboxHooks();
+    if (hooks.length === 0) {
+      // Nothing to queue: the checkpoint moves in memory (see IDLE_CHECKPOINT_BATCHES).
+      this.unsaved = { position: last, batches: (this.unsaved?.batches ?? 0) + 1 };
+      if (this.unsaved.batches >= IDLE_CHECKPOINT_BATCHES) this.saveCheckpoint();
+      return 0;
+    }
     return this.db
       .transaction(() => {
-        const hooks = this.db.prepare("SELECT id, event_types FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string }>;
-        const insert = this.db.prepare(
+        const insert = prepared(
+          this.db,
           `INSERT OR IGNORE INTO deliveries (id, webhook_id, event_id, stream, revision, position, type, body, status, next_attempt_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
         );
         let queued = 0;
         for (const event of events) {
           for (const hook of hooks) {
-            const types = JSON.parse(hook.event_types) as string[];
+            const types = hook.types;
             if (!types.includes('*') && !types.includes(event.type)) continue;
             const id = makeId();
             const body = JSON.stringify({
@@ -141,10 +178,29 @@ export class WebhookStore {
             queued += insert.run(id, hook.id, event.id, event.stream, event.revision, formatPosition(event.position), event.type, body, now, now).changes;
           }
         }
-        this.db.prepare('UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(formatPosition(last));
+        this.writeCheckpoint(last);
         return queued;
       })
       .immediate();
+  }
+
+  /** The webhooks that take deliveries; read again when this connection or another changed the file. */
+  private outboxHooks(): readonly OutboxHook[] {
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    if (this.hooks?.dataVersion !== dataVersion) {
+      const rows = prepared(this.db, "SELECT id, event_types FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string }>;
+      this.hooks = { dataVersion, hooks: rows.map((row) => ({ id: row.id, types: JSON.parse(row.event_types) as string[] })) };
+    }
+    return this.hooks.hooks;
+  }
+
+  private saveCheckpoint(): void {
+    if (this.unsaved) this.writeCheckpoint(this.unsaved.position);
+  }
+
+  private writeCheckpoint(position: Position): void {
+    prepared(this.db, 'UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(formatPosition(position));
+    this.unsaved = undefined;
   }
 
   /** Pending deliveries due now that head their (webhook, stream) queue, oldest first: one at a time per ticket. */
