@@ -1,4 +1,4 @@
-import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
+import { knowsRevisions, readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
 
 /** A stream as a command finds it: its events so far, and the state they fold to. */
 export interface LoadedStream<State> {
@@ -19,7 +19,8 @@ export const REMEMBERED_STREAMS = 1000;
  * instead of reading, parsing and folding the whole stream every time.
  *
  * Whoever wrote the new events (this process, another one, another replica), they are read from
- * the store, so what a command decides on is the stream as stored. A stream that no longer
+ * the store, so what a command decides on is the stream as stored; a store that knows a stream
+ * has nothing new (it wrote the last event, and no other writer wrote since) saves the read. A stream that no longer
  * starts the way it is remembered (a file restored from a backup) makes the append fail its
  * expected revision; the runner then calls `forget` and reads the stream whole.
  *
@@ -37,6 +38,11 @@ export class CommandStreams {
   async load<State>(stream: string, fold: Fold<State>): Promise<LoadedStream<State>> {
     const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
     const last = known?.recorded.at(-1);
+    // The store may know the stream ends where it is remembered (it wrote it): then nothing is read.
+    if (known && last && knowsRevisions(this.store) && this.store.knownRevision(stream) === last.revision) {
+      this.touch(stream, known);
+      return known;
+    }
     const fresh = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
     if (known && fresh.length === 0) {
       this.touch(stream, known);
