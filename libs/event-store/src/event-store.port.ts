@@ -44,6 +44,11 @@ export interface AppendResult {
   readonly nextExpectedRevision: number;
   /** The global position of the last event written. */
   readonly position: Position;
+  /**
+   * The events as stored, when the store hands them back (the SQLite adapter does): what reading
+   * the stream after the append's expected revision would give, up to its last event.
+   */
+  readonly recorded?: readonly RecordedEvent[];
 }
 
 export type Direction = 'forwards' | 'backwards';

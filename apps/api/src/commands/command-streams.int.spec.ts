@@ -145,6 +145,29 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       expect((await streams.load('counter-a', numbers)).state).toEqual(numbers(stored));
     });
 
+    it('reads nothing for a command on a stream this store wrote last, and reads what another writer added', async () => {
+      let reads = 0;
+      // The real store, with its readStream calls counted.
+      const counted = new Proxy(store, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as unknown;
+          if (property === 'readStream') reads += 1;
+          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        },
+      });
+      const streams = new CommandStreams(counted);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      const afterFirst = reads;
+      await runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now);
+      await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
+      expect(reads).toBe(afterFirst);
+      expect((await streams.load('counter-a', numbers)).recorded).toEqual(await readStreamOrEmpty(store, 'counter-a'));
+      await add(other, 'counter-a', 4);
+      await runCommand(streams, COUNTER, 'a', { add: 5 }, context('c5'), now);
+      expect(reads).toBe(afterFirst + 1);
+      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4, 5]);
+    });
+
     it('reads the stream whole when it no longer starts as remembered, instead of giving up', async () => {
       const streams = new CommandStreams(store);
       await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);

@@ -57,6 +57,19 @@ export class CommandStreams {
     return loaded;
   }
 
+  /**
+   * Remembers what a command appended after loading `loaded`, when the store handed the events
+   * back as stored: the next command on the stream then has nothing to read.
+   */
+  appended<State>(stream: string, loaded: LoadedStream<State>, recorded: readonly RecordedEvent[] | undefined, fold: Fold<State>): void {
+    const last = loaded.recorded.at(-1);
+    if (!recorded || recorded.length === 0 || recorded[0].revision !== (last ? last.revision + 1 : 0)) return;
+    const now = this.remembered.get(stream);
+    // Another command on the stream may have loaded more of it meanwhile: that is kept.
+    if (now && now.recorded.length > loaded.recorded.length) return;
+    this.touch(stream, { recorded: [...loaded.recorded, ...recorded], state: fold(recorded, loaded.state) });
+  }
+
   /** Drops what is remembered of `stream`: its next load reads it whole. */
   forget(stream: string): void {
     this.remembered.delete(stream);

@@ -68,7 +68,8 @@ export async function runCommand<State, Command, Event extends { type: string; d
 ): Promise<CommandOutcome> {
   const stream = type.streamOf(id);
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const { recorded, state } = await streams.load(stream, type.fold);
+    const loaded = await streams.load(stream, type.fold);
+    const { recorded, state } = loaded;
     const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
     const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
     if (earlier) return earlier;
@@ -85,6 +86,7 @@ export async function runCommand<State, Command, Event extends { type: string; d
     }
     try {
       const result = await appendChained(streams.store, stream, recorded, decision.events, type.schemaVersion, metadataOf(context), at);
+      streams.appended(stream, loaded, result.recorded, type.fold);
       return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;

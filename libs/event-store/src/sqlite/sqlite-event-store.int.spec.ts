@@ -83,6 +83,11 @@ describe('SQLite event store', () => {
     // The group shared one transaction: B, D, E and G have consecutive positions.
     const positions = (await collect(store.readAll())).map((e) => Number(e.position.commit));
     expect(positions).toEqual([0, 1, 2, 3, 4]);
+    // Each append of the group got back its own events as stored.
+    const g = await collect(store.readStream('g'));
+    const h = await collect(store.readStream('h'));
+    const handedBack = outcomes.map((o) => (o.status === 'fulfilled' ? o.value.recorded : undefined));
+    expect(handedBack).toEqual([[g[1]], undefined, [g[2], g[3]], undefined, [h[0]]]);
     await store.close();
   });
 
@@ -155,10 +160,13 @@ describe('SQLite event store', () => {
     const second = open(path);
     await first.append('x', [{ type: 'A', data: {} }], { expectedRevision: 'no_stream' });
     await second.append('x', [{ type: 'B', data: {} }], { expectedRevision: 0 });
-    await expect(first.append('x', [{ type: 'C', data: {} }], { expectedRevision: 1 })).resolves.toEqual({ nextExpectedRevision: 2, position: positionOf(2) });
+    const c = await first.append('x', [{ type: 'C', data: { n: 1 } }], { expectedRevision: 1 });
+    expect(c).toMatchObject({ nextExpectedRevision: 2, position: positionOf(2) });
+    // The events come back as stored: what reading them gives.
+    expect(c.recorded).toEqual(await collect(first.readStream('x', { fromRevision: 2 })));
     await expect(first.append('x', [{ type: 'D', data: {} }], { expectedRevision: 1 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
     await expect(second.append('x', [{ type: 'E', data: {} }], { expectedRevision: 1 })).rejects.toMatchObject({ code: 'WRONG_EXPECTED_REVISION' });
-    await expect(second.append('x', [{ type: 'F', data: {} }], { expectedRevision: 2 })).resolves.toEqual({ nextExpectedRevision: 3, position: positionOf(3) });
+    await expect(second.append('x', [{ type: 'F', data: {} }], { expectedRevision: 2 })).resolves.toMatchObject({ nextExpectedRevision: 3, position: positionOf(3) });
     expect((await collect(first.readStream('x'))).map((e) => e.type)).toEqual(['A', 'B', 'C', 'F']);
     await second.close();
     await first.close();

@@ -83,7 +83,8 @@ interface PendingAppend {
   reject(error: Error): void;
 }
 
-type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+/** An append's outcome in a group; `rows` is where its events are in the group's written rows. */
+type Outcome = { ok: true; result: AppendResult; rows?: readonly [from: number, to: number] } | { ok: false; error: unknown };
 /** Thrown out of a group transaction to roll it back and write the group one append at a time. */
 const WRITE_FAILED = Symbol('an append failed after it began to write');
 const COLUMNS = 'position, event_id, stream, revision, type, data, metadata, recorded_at';
@@ -223,11 +224,12 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
             outcomes.push({ ok: false, error: new WrongExpectedRevision(stream, String(append.expected), current ?? 'no_stream') });
             continue;
           }
+          const from = this.written.length;
           const written = this.writeEvents(stream, current ?? -1, position, append.events, recordedAt);
           position = written.position;
           // Not committed yet: flush() empties the cache if this transaction does not commit.
           this.revisions.set(stream, written.revision);
-          outcomes.push({ ok: true, result: { nextExpectedRevision: written.revision, position: positionOf(position - 1) } });
+          outcomes.push({ ok: true, result: { nextExpectedRevision: written.revision, position: positionOf(position - 1) }, rows: [from, this.written.length] });
         }
       } catch {
         throw WRITE_FAILED;
@@ -276,13 +278,16 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
       let outcomes: Outcome[] = [];
+      let recorded: RecordedEvent[] | undefined;
       this.written = [];
       try {
         if (this.closed) throw new EventStoreUnavailable('the event store is closed');
         try {
           this.commitTogether(group, outcomes);
-          // Committed: the rows written are the log from their first position to their last.
-          this.recent.add(this.written);
+          // Committed: the rows written are the log from their first position to their last, each
+          // event parsed once for its appender and the subscribers.
+          recorded = this.written.map((row) => recordedOf(...row));
+          this.recent.add(this.written, recorded);
         } catch (error) {
           // Rolled back: what the cache learnt in the transaction may not be in the file.
           this.revisions.clear();
@@ -299,7 +304,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       }
       group.forEach((append, i) => {
         const outcome = outcomes[i];
-        if (outcome.ok) append.resolve(outcome.result);
+        if (outcome.ok) append.resolve(recorded && outcome.rows ? { ...outcome.result, recorded: recorded.slice(...outcome.rows) } : outcome.result);
         else append.reject(this.duplicateOf(outcome.error, append) ?? translate(outcome.error, append.stream));
       });
       this.wakeSubscribers();
