@@ -170,19 +170,6 @@ export function followsPages(store: EventStore): store is EventStore & PageFollo
   return typeof (store as Partial<PageFollower>).followPagesAfter === 'function';
 }
 
-/**
- * What a store may offer besides the port (the SQLite adapter): a stream's last revision when the
- * store knows it without reading, because it wrote it and no other writer has written since.
- * `undefined` means "read the stream to know", never "no such stream".
- */
-export interface KnownRevisions {
-  knownRevision(stream: string): number | undefined;
-}
-
-export function knowsRevisions(store: EventStore): store is EventStore & KnownRevisions {
-  return typeof (store as Partial<KnownRevisions>).knownRevision === 'function';
-}
-
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */
 export async function readStreamOrEmpty(
   store: EventStore,

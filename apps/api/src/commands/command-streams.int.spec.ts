@@ -53,14 +53,17 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       ns.map((n) => ({ type: 'Added', data: { n }, metadata: {} })),
     );
 
-  it('reads only the events after those it remembers, whoever wrote them, and folds them onto the remembered state', async () => {
+  it('hands out a remembered stream without reading it, and reads fresh only the events after those it remembers, whoever wrote them', async () => {
     const streams = new CommandStreams(store);
     await add(store, 'counter-a', 1, 2, 3);
     const first = await streams.load('counter-a', numbers);
-    expect(first.state).toEqual([1, 2, 3]);
+    expect(first).toMatchObject({ state: [1, 2, 3], fresh: true });
 
     await add(other, 'counter-a', 4, 5);
-    const second = await streams.load('counter-a', numbers);
+    // As remembered: another writer's events are not seen until a fresh load.
+    expect(await streams.load('counter-a', numbers)).toMatchObject({ state: [1, 2, 3], fresh: false });
+    const second = await streams.load('counter-a', numbers, { fresh: true });
+    expect(second.fresh).toBe(true);
     expect(second.state).toEqual([1, 2, 3, 4, 5]);
     expect(second.recorded.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
     // The first three are the objects read before: they were not read again.
@@ -69,18 +72,13 @@ describe('CommandStreams (what commands remember of their streams)', () => {
     const whole = await readStreamOrEmpty(store, 'counter-a');
     expect(second.recorded).toEqual(whole);
     expect(second.state).toEqual(numbers(whole));
-  });
-
-  it('hands out the same stream again when nothing was appended since', async () => {
-    const streams = new CommandStreams(store);
-    await add(store, 'counter-a', 1);
-    const first = await streams.load('counter-a', numbers);
-    expect(await streams.load('counter-a', numbers)).toBe(first);
+    // And that is remembered.
+    expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('does not remember a stream that does not exist', async () => {
     const streams = new CommandStreams(store);
-    expect(await streams.load('counter-none', numbers)).toEqual({ recorded: [], state: [] });
+    expect(await streams.load('counter-none', numbers)).toEqual({ recorded: [], state: [], fresh: true });
     expect(streams.size).toBe(0);
   });
 
@@ -102,7 +100,7 @@ describe('CommandStreams (what commands remember of their streams)', () => {
     await add(store, 'counter-a', 1);
     await streams.load('counter-a', numbers);
     await add(store, 'counter-a', 2);
-    const [x, y] = await Promise.all([streams.load('counter-a', numbers), streams.load('counter-a', numbers)]);
+    const [x, y] = await Promise.all([streams.load('counter-a', numbers, { fresh: true }), streams.load('counter-a', numbers, { fresh: true })]);
     expect(x.state).toEqual([1, 2]);
     expect(y.state).toEqual([1, 2]);
     expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2]);
@@ -125,7 +123,8 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       const streams = new CommandStreams(store);
       await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
       await add(other, 'counter-a', 2);
-      // The state now holds 2, so adding it again is refused.
+      // As remembered, 2 could be added; the append finds the stream moved on, and on the stream
+      // as stored adding 2 is refused.
       await expect(runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now)).rejects.toMatchObject({ problem: { code: 'ALREADY_ADDED' } });
       const outcome = await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
       expect(outcome.revision).toBe(2);
@@ -166,6 +165,22 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       await runCommand(streams, COUNTER, 'a', { add: 5 }, context('c5'), now);
       expect(reads).toBe(afterFirst + 1);
       expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('reads the stream before it refuses a command on what it remembers', async () => {
+      const streams = new CommandStreams(store);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      // Another writer adds 2 and 3; as remembered, the stream holds only 1.
+      await add(other, 'counter-a', 2, 3);
+      await expect(runCommand(streams, COUNTER, 'a', { add: 3 }, context('c2'), now)).rejects.toMatchObject({ problem: { code: 'ALREADY_ADDED' } });
+      // Remembered now at revision 2; another writer takes the stream to 3. An If-Match of 3 does
+      // not match what is remembered, but it matches the stream as stored: the command goes through.
+      await add(other, 'counter-a', 4);
+      await expect(runCommand(streams, COUNTER, 'a', { add: 5 }, { ...context('c3'), expectedRevision: 3 }, now)).resolves.toMatchObject({ revision: 4 });
+      // A stale If-Match is answered with the revision as stored.
+      await expect(runCommand(streams, COUNTER, 'a', { add: 6 }, { ...context('c4'), expectedRevision: 2 }, now)).rejects.toMatchObject({
+        problem: { code: 'REVISION_MISMATCH', currentRevision: 4 },
+      });
     });
 
     it('reads the stream whole when it no longer starts as remembered, instead of giving up', async () => {

@@ -1,10 +1,13 @@
-import { knowsRevisions, readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
+import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
 
 /** A stream as a command finds it: its events so far, and the state they fold to. */
 export interface LoadedStream<State> {
   readonly recorded: readonly RecordedEvent[];
   readonly state: State;
 }
+
+/** A loaded stream, and whether it was read from the store just now (else it is as remembered). */
+export type Loaded<State> = LoadedStream<State> & { readonly fresh: boolean };
 
 /** How the command runner folds a stream's events: from the start, or onto a state already folded. */
 export type Fold<State> = (recorded: readonly RecordedEvent[], from?: State) => State;
@@ -13,16 +16,16 @@ export type Fold<State> = (recorded: readonly RecordedEvent[], from?: State) => 
 export const REMEMBERED_STREAMS = 1000;
 
 /**
- * The streams commands are run on, remembered between commands: a stream's events are immutable
- * once written, so a command reads only what came after the events it remembers (usually the one
- * event the previous command appended, or nothing) and folds only those onto the remembered state,
- * instead of reading, parsing and folding the whole stream every time.
+ * The streams commands are run on, remembered between commands with the state they fold to: a
+ * stream's events are immutable once written, so a remembered stream is handed out without reading
+ * it, with the events the last command appended (the store hands them back) folded on. A stream
+ * not remembered is read whole; `fresh` reads what came after the remembered events, whoever wrote
+ * them (another process, another replica).
  *
- * Whoever wrote the new events (this process, another one, another replica), they are read from
- * the store, so what a command decides on is the stream as stored; a store that knows a stream
- * has nothing new (it wrote the last event, and no other writer wrote since) saves the read. A stream that no longer
- * starts the way it is remembered (a file restored from a backup) makes the append fail its
- * expected revision; the runner then calls `forget` and reads the stream whole.
+ * What is remembered may miss what another writer appended: the command runner relies on the
+ * append's expected revision to find out, and reads fresh before any other answer. A stream that
+ * no longer starts the way it is remembered (a file restored from a backup) fails the append the
+ * same way; the runner then calls `forget` and the stream is read whole.
  *
  * The events and states handed out are shared between commands: nothing may change them (the
  * domain's evolve and decide never mutate a state).
@@ -35,26 +38,25 @@ export class CommandStreams {
     private readonly capacity: number = REMEMBERED_STREAMS,
   ) {}
 
-  async load<State>(stream: string, fold: Fold<State>): Promise<LoadedStream<State>> {
+  async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<Loaded<State>> {
     const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
-    const last = known?.recorded.at(-1);
-    // The store may know the stream ends where it is remembered (it wrote it): then nothing is read.
-    if (known && last && knowsRevisions(this.store) && this.store.knownRevision(stream) === last.revision) {
+    if (known && !options.fresh) {
       this.touch(stream, known);
-      return known;
+      return { ...known, fresh: false };
     }
-    const fresh = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
-    if (known && fresh.length === 0) {
+    const last = known?.recorded.at(-1);
+    const read = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
+    if (known && read.length === 0) {
       this.touch(stream, known);
-      return known;
+      return { ...known, fresh: true };
     }
     const loaded: LoadedStream<State> = known
-      ? { recorded: [...known.recorded, ...fresh], state: fold(fresh, known.state) }
-      : { recorded: fresh, state: fold(fresh) };
+      ? { recorded: [...known.recorded, ...read], state: fold(read, known.state) }
+      : { recorded: read, state: fold(read) };
     // Two commands on one stream may load it at once: the longer of their reads is kept.
     const now = this.remembered.get(stream);
     if (loaded.recorded.length > 0 && (!now || now.recorded.length <= loaded.recorded.length)) this.touch(stream, loaded);
-    return loaded;
+    return { ...loaded, fresh: true };
   }
 
   /**

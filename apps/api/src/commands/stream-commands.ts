@@ -57,6 +57,10 @@ export function domainProblem(error: DomainError): ProblemError {
  * Load the stream, decide, append with the expected revision. On a revision conflict, load and
  * decide again (the new state may now refuse the command: a clean 409), a bounded number of
  * times. A command whose id is already in the stream returns its first answer and appends nothing.
+ *
+ * The stream as remembered (CommandStreams) may miss what another writer appended: an append
+ * decided on it finds out by its expected revision, and any other answer (a refusal, a 412, a
+ * replayed first answer) is given only after reading the stream and deciding again.
  */
 export async function runCommand<State, Command, Event extends { type: string; data: object }>(
   streams: CommandStreams,
@@ -67,32 +71,44 @@ export async function runCommand<State, Command, Event extends { type: string; d
   now: () => string,
 ): Promise<CommandOutcome> {
   const stream = type.streamOf(id);
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const loaded = await streams.load(stream, type.fold);
-    const { recorded, state } = loaded;
-    const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
-    const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
-    if (earlier) return earlier;
-    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-      throw revisionMismatch(context.expectedRevision, revision);
-    }
-    const at = now();
-    const decision = type.decide(command, state, at);
-    if (!decision.ok) throw domainProblem(decision.error);
-    if (decision.events.length === 0) {
+  /** What the command comes to on one state of the stream: events to append, or an answer. */
+  const settle = (recorded: readonly RecordedEvent[], state: State, at: string): { events: Event[] } | { answer: CommandOutcome } | { refusal: unknown } => {
+    try {
+      const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
+      const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
+      if (earlier) return { answer: earlier };
+      if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+        return { refusal: revisionMismatch(context.expectedRevision, revision) };
+      }
+      const decision = type.decide(command, state, at);
+      if (!decision.ok) return { refusal: domainProblem(decision.error) };
+      if (decision.events.length > 0) return { events: decision.events };
       // Nothing to record (an idempotent no-op of the domain): the stream stays as it is.
       const last = recorded[recorded.length - 1];
-      return { id, revision, position: last ? formatPosition(last.position) : '-1', replayed: true };
+      return { answer: { id, revision, position: last ? formatPosition(last.position) : '-1', replayed: true } };
+    } catch (error) {
+      return { refusal: error };
     }
+  };
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    let loaded = await streams.load(stream, type.fold);
+    const at = now();
+    let step = settle(loaded.recorded, loaded.state, at);
+    if (!('events' in step) && !loaded.fresh) {
+      loaded = await streams.load(stream, type.fold, { fresh: true });
+      step = settle(loaded.recorded, loaded.state, at);
+    }
+    if ('refusal' in step) throw step.refusal;
+    if ('answer' in step) return step.answer;
     try {
-      const result = await appendChained(streams.store, stream, recorded, decision.events, type.schemaVersion, metadataOf(context), at);
+      const result = await appendChained(streams.store, stream, loaded.recorded, step.events, type.schemaVersion, metadataOf(context), at);
       streams.appended(stream, loaded, result.recorded, type.fold);
       return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;
-      // Someone wrote first, or the stream is not what is remembered of it: read it whole again.
+      // Someone wrote first, or the stream is not what is remembered of it: the next attempt reads
+      // it (and answers a stale If-Match with the revision it finds).
       streams.forget(stream);
-      if (context.expectedRevision !== undefined) throw revisionMismatch(context.expectedRevision, revision + 1);
     }
   }
   throw new ProblemError(problem(409, 'CONCURRENCY_CONFLICT', `the ${type.name} kept changing; gave up after ${MAX_ATTEMPTS} attempts`));

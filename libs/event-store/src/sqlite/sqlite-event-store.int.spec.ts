@@ -282,26 +282,6 @@ describe('SQLite event store', () => {
     await expect(drain(store.readStreamText('t'))).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
   });
 
-  it('knows the last revision of a stream it wrote, until another connection writes', async () => {
-    const path = tempFile();
-    const store = open(path);
-    const other = SqliteEventStore.open({ path });
-    expect(store.knownRevision('k1')).toBeUndefined();
-    await store.append('k1', [{ type: 'A', data: {} }, { type: 'B', data: {} }]);
-    expect(store.knownRevision('k1')).toBe(1);
-    expect(store.knownRevision('k2')).toBeUndefined();
-    await other.append('k2', [{ type: 'C', data: {} }]);
-    // Another connection committed: the store cannot tell k1 was not written too.
-    expect(store.knownRevision('k1')).toBeUndefined();
-    await store.append('k1', [{ type: 'D', data: {} }], { expectedRevision: 1 });
-    expect(store.knownRevision('k1')).toBe(2);
-    await other.append('k1', [{ type: 'E', data: {} }], { expectedRevision: 2 });
-    expect(store.knownRevision('k1')).toBeUndefined();
-    await other.close();
-    await store.close();
-    expect(store.knownRevision('k1')).toBeUndefined();
-  });
-
   describe('followPagesAfter', () => {
     /** Pages until `count` events have come, then closes the subscription. */
     async function take(subscription: PageSubscription, count: number): Promise<RecordedEvent[][]> {

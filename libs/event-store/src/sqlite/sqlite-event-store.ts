@@ -13,7 +13,6 @@ import {
 } from '../errors';
 import type {
   AppendOptions,
-  KnownRevisions,
   PageFollower,
   PageSubscription,
   AppendResult,
@@ -100,7 +99,7 @@ type StoredTextRow = [position: number, stream: string, revision: number, type: 
  * primary key; SQLite admits one writer at a time, so positions are handed out in commit order
  * and a reader never sees a gap fill in behind it.
  */
-export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpReader, PageFollower, KnownRevisions {
+export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpReader, PageFollower {
   private readonly db: Database.Database;
   private readonly wakers = new Set<() => void>();
   private readonly pollIntervalMs: number;
@@ -117,7 +116,6 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   private readonly allTextStmt: Database.Statement<[number, number], StoredTextRow>;
   private readonly pageStmt: Database.Statement<[number, number], EventArrayRow>;
   private readonly streamTextStmt: Database.Statement<[string, number, number], StoredTextRow>;
-  private readonly dataVersionStmt: Database.Statement<[], number>;
   private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   /**
@@ -203,7 +201,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     // and flush() writes the group again with commitOneByOne, which gives every append the
     // outcome it has there. The transaction holds the write lock from its first statement, so
     // positions are counted here from one read.
-    const dataVersionStmt = (this.dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck());
+    const dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck();
     this.commitTogether = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
       try {
         // Inside the transaction the write lock is held: no other connection commits until it ends.
@@ -477,17 +475,6 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       stopped = true;
       waker();
     });
-  }
-
-  /**
-   * The stream's last revision from the revision cache, when no other connection has committed
-   * since the cache was last checked (SQLite's data_version says): then it is the file's.
-   */
-  knownRevision(stream: string): number | undefined {
-    if (this.closed || this.revisionsDataVersion === undefined) return undefined;
-    const known = this.revisions.get(stream);
-    if (known === undefined || known === NO_STREAM) return undefined;
-    return this.guard(() => this.dataVersionStmt.get()) === this.revisionsDataVersion ? known : undefined;
   }
 
   async headPosition(): Promise<Position | undefined> {
