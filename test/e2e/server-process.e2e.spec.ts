@@ -33,6 +33,7 @@ describe('the API as a process', () => {
     ['PORT', 'eighty', /PORT must be a whole number/],
     ['SQLITE_SYNCHRONOUS', 'SOMETIMES', /SQLITE_SYNCHRONOUS must be one of/],
     ['API_KEYS', 'boss:0123456789abcdef', /API_KEYS entry 1 must be role:key/],
+    ['PROJECTION_BATCH_WINDOW_MS', '5000', /PROJECTION_BATCH_WINDOW_MS must be a whole number from 0 to 1000/],
   ])('refuses to start with a bad %s, in one line', async (name, value, message) => {
     const data = tempDataDir();
     const app = startAppProcess({ DATA_DIR: data.path, [name]: value }, await freePort());

@@ -96,13 +96,31 @@ describe('ProjectionRunner', () => {
     expect(runner.status()[0]).toMatchObject({ name: 'counting', generation: 1, building: false, failure: undefined });
   });
 
+  it('applies an event after a quiet spell at once, and the commits of a burst in the window after it together', async () => {
+    const batches: number[][] = [];
+    const base = countingProjection();
+    const recording: Projection = { ...base, apply: (db, events, t) => (batches.push(events.map((e) => e.data.n as number)), base.apply(db, events, t)) };
+    const runner = new ProjectionRunner(store, readModels, [recording], { liveBatchWindowMs: 1000 });
+    runner.start();
+    await until(() => readModels.live('counting') !== undefined);
+    const first = (await store.append('counted-0', [{ type: 'Counted', data: { n: 0 } }])).position;
+    await until(() => hasReached(readModels, 'counting', first));
+    // Ten commits, one after the other, while the runner waits out its window.
+    let last = first;
+    for (let n = 1; n <= 10; n++) last = (await store.append(`counted-${n}`, [{ type: 'Counted', data: { n } }])).position;
+    await until(() => hasReached(readModels, 'counting', last));
+    await runner.stop();
+    expect(batches[0]).toEqual([0]);
+    expect(batches.slice(1)).toEqual([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]]);
+  });
+
   it('catches up the same through the subscription alone, for a store that does not read in pages', async () => {
     await append(130);
     // Only counted- streams at the end: a batch whose every event the projection reads.
     for (let n = 130; n < 200; n++) await store.append(`counted-${n % 5}`, [{ type: 'Counted', data: { n } }]);
     const portOnly = new Proxy(store, {
       get: (target, key) => {
-        if (key === 'readPagesAfter') return undefined;
+        if (key === 'readPagesAfter' || key === 'followPagesAfter') return undefined;
         const value = Reflect.get(target, key) as unknown;
         return typeof value === 'function' ? value.bind(target) : value;
       },

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatPosition, parsePosition, type Position } from '@app/event-store';
+import { prepared } from './statements';
 import { tableNamesFor, type Projection, type TableNames } from './projection';
 
 export type GenerationStatus = 'live' | 'building' | 'retired';
@@ -101,18 +102,20 @@ export class ReadModelStore {
   applyBatch(projection: Pick<Projection, 'name'>, generation: number, from: Position | undefined, apply: () => void, position: Position): void {
     this.db
       .transaction(() => {
-        const current = this.db
-          .prepare<[string, number], { status: GenerationStatus; position: string | null }>(
-            'SELECT status, position FROM projection_generations WHERE projection = ? AND generation = ?',
-          )
-          .get(projection.name, generation);
+        const current = prepared(this.db, 'SELECT status, position FROM projection_generations WHERE projection = ? AND generation = ?').get(
+          projection.name,
+          generation,
+        ) as { status: GenerationStatus; position: string | null } | undefined;
         if (!current || current.status === 'retired') throw new GenerationRetired(projection.name, generation);
         const expected = from === undefined ? null : formatPosition(from);
         if (current.position !== expected) throw new CheckpointMoved(projection.name, generation);
         apply();
-        this.db
-          .prepare('UPDATE projection_generations SET position = ?, updated_at = ? WHERE projection = ? AND generation = ?')
-          .run(formatPosition(position), new Date().toISOString(), projection.name, generation);
+        prepared(this.db, 'UPDATE projection_generations SET position = ?, updated_at = ? WHERE projection = ? AND generation = ?').run(
+          formatPosition(position),
+          new Date().toISOString(),
+          projection.name,
+          generation,
+        );
       })
       .immediate();
   }

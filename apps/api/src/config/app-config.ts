@@ -24,6 +24,8 @@ export interface AppConfig {
   readonly runProjections: boolean;
   /** Where the projection runner works: the request thread (default), or a worker thread of its own. */
   readonly projectionThread: 'worker' | 'main';
+  /** How long a live projection lets a burst of commits gather after a batch (RunnerOptions.liveBatchWindowMs). */
+  readonly projectionBatchWindowMs: number;
   /** Whether this process raises SLA warnings, breaches and escalations when they fall due. */
   readonly runDeadlineFollower: boolean;
   /** Whether this process delivers webhooks. */
@@ -63,6 +65,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
     runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
     projectionThread: oneOf(env, 'PROJECTION_THREAD', ['main', 'worker'] as const, 'main', false),
+    projectionBatchWindowMs: integer(env, 'PROJECTION_BATCH_WINDOW_MS', 10, 0, 1000),
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
     runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
     webhookAllowedHosts: text(env, 'WEBHOOK_ALLOWED_HOSTS')?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),

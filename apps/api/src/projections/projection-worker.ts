@@ -15,6 +15,7 @@ export interface ProjectionWorkerSettings {
   readonly sqliteSynchronous: SqliteSynchronous;
   readonly readModelPath: string;
   readonly slaPoliciesFile: string;
+  readonly liveBatchWindowMs: number;
 }
 
 /** What the worker tells the thread that started it. */
@@ -34,6 +35,7 @@ async function run(port: NonNullable<typeof parentPort>, settings: ProjectionWor
   const store = await openEventStore(settings.eventStore, { sqliteSynchronous: settings.sqliteSynchronous, sqlitePollIntervalMs: POLL_INTERVAL_MS });
   const readModels = ReadModelStore.open(settings.readModelPath);
   const runner = new ProjectionRunner(store, readModels, apiProjections(PolicyCatalog.fromFile(settings.slaPoliciesFile).catalog), {
+    liveBatchWindowMs: settings.liveBatchWindowMs,
     logger: { log: (message) => send({ type: 'log', level: 'log', message }), warn: (message) => send({ type: 'log', level: 'warn', message }) },
   });
   let reported = '{}';

@@ -59,6 +59,7 @@ export class ProjectionsModule {
           useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog) => {
             const logger = new Logger('Projections');
             return new ProjectionRunner(store, readModels, apiProjections(policies.catalog), {
+              liveBatchWindowMs: config.projectionBatchWindowMs,
               logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
             });
           },
@@ -70,7 +71,13 @@ export class ProjectionsModule {
             const logger = new Logger('Projections');
             const worker = inWorker
               ? new ProjectionWorkerHost(
-                  { eventStore: config.eventStore, sqliteSynchronous: config.sqliteSynchronous, readModelPath: config.readModelPath, slaPoliciesFile: config.slaPoliciesFile },
+                  {
+                    eventStore: config.eventStore,
+                    sqliteSynchronous: config.sqliteSynchronous,
+                    readModelPath: config.readModelPath,
+                    slaPoliciesFile: config.slaPoliciesFile,
+                    liveBatchWindowMs: config.projectionBatchWindowMs,
+                  },
                   runner,
                   { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
                 )
