@@ -56,7 +56,7 @@ describe('CommandStreams (what commands remember of their streams)', () => {
   it('hands out a remembered stream without reading it, and reads fresh only the events after those it remembers, whoever wrote them', async () => {
     const streams = new CommandStreams(store);
     await add(store, 'counter-a', 1, 2, 3);
-    const first = await streams.load('counter-a', numbers);
+    const first = await streams.load('counter-a', numbers, { fresh: true });
     expect(first).toMatchObject({ state: [1, 2, 3], fresh: true });
 
     await add(other, 'counter-a', 4, 5);
@@ -76,29 +76,33 @@ describe('CommandStreams (what commands remember of their streams)', () => {
     expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2, 3, 4, 5]);
   });
 
-  it('does not remember a stream that does not exist', async () => {
+  it('does not remember a stream that does not exist, and hands out one it does not remember as empty unless asked to read it', async () => {
     const streams = new CommandStreams(store);
-    expect(await streams.load('counter-none', numbers)).toEqual({ recorded: [], state: [], fresh: true });
+    expect(await streams.load('counter-none', numbers, { fresh: true })).toEqual({ recorded: [], state: [], fresh: true });
+    // Not read: a stream not remembered is taken for a new one, to be found out by the append.
+    await add(other, 'counter-b', 1);
+    expect(await streams.load('counter-b', numbers)).toEqual({ recorded: [], state: [], fresh: false });
     expect(streams.size).toBe(0);
   });
 
   it('forgets the least recently loaded stream beyond its capacity', async () => {
     const streams = new CommandStreams(store, 2);
     for (const name of ['a', 'b', 'c']) await add(store, `counter-${name}`, 1);
-    const a = await streams.load('counter-a', numbers);
-    const b = await streams.load('counter-b', numbers);
+    const a = await streams.load('counter-a', numbers, { fresh: true });
+    const b = await streams.load('counter-b', numbers, { fresh: true });
     await streams.load('counter-a', numbers);
-    await streams.load('counter-c', numbers);
+    await streams.load('counter-c', numbers, { fresh: true });
     expect(streams.size).toBe(2);
-    // a was loaded after b, so b went: it is read again, a is not.
+    // a was loaded after b, so b went: a is handed out as remembered, b is not remembered.
     expect((await streams.load('counter-a', numbers)).recorded[0]).toBe(a.recorded[0]);
-    expect((await streams.load('counter-b', numbers)).recorded[0]).not.toBe(b.recorded[0]);
+    expect(await streams.load('counter-b', numbers)).toMatchObject({ recorded: [], fresh: false });
+    expect((await streams.load('counter-b', numbers, { fresh: true })).recorded[0]).not.toBe(b.recorded[0]);
   });
 
   it('keeps the longer read when two loads of one stream overlap', async () => {
     const streams = new CommandStreams(store);
     await add(store, 'counter-a', 1);
-    await streams.load('counter-a', numbers);
+    await streams.load('counter-a', numbers, { fresh: true });
     await add(store, 'counter-a', 2);
     const [x, y] = await Promise.all([streams.load('counter-a', numbers, { fresh: true }), streams.load('counter-a', numbers, { fresh: true })]);
     expect(x.state).toEqual([1, 2]);
@@ -109,9 +113,9 @@ describe('CommandStreams (what commands remember of their streams)', () => {
   it('reads a forgotten stream whole', async () => {
     const streams = new CommandStreams(store);
     await add(store, 'counter-a', 1);
-    const first = await streams.load('counter-a', numbers);
+    const first = await streams.load('counter-a', numbers, { fresh: true });
     streams.forget('counter-a');
-    const again = await streams.load('counter-a', numbers);
+    const again = await streams.load('counter-a', numbers, { fresh: true });
     expect(again.recorded[0]).not.toBe(first.recorded[0]);
     expect(again.state).toEqual([1]);
   });
@@ -141,7 +145,7 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
       expect(stored).toHaveLength(1 + accepted);
       expect(new Set(numbers(stored)).size).toBe(stored.length);
-      expect((await streams.load('counter-a', numbers)).state).toEqual(numbers(stored));
+      expect((await streams.load('counter-a', numbers, { fresh: true })).state).toEqual(numbers(stored));
     });
 
     it('reads nothing for a command on a stream this store wrote last, and reads what another writer added', async () => {

@@ -18,9 +18,9 @@ export const REMEMBERED_STREAMS = 1000;
 /**
  * The streams commands are run on, remembered between commands with the state they fold to: a
  * stream's events are immutable once written, so a remembered stream is handed out without reading
- * it, with the events the last command appended (the store hands them back) folded on. A stream
- * not remembered is read whole; `fresh` reads what came after the remembered events, whoever wrote
- * them (another process, another replica).
+ * it, with the events the last command appended (the store hands them back) folded on, and a stream
+ * not remembered is handed out as empty (a new ticket's). `fresh` reads what came after the
+ * remembered events, whoever wrote them (another process, another replica), or the whole stream.
  *
  * What is remembered may miss what another writer appended: the command runner relies on the
  * append's expected revision to find out, and reads fresh before any other answer. A stream that
@@ -40,7 +40,8 @@ export class CommandStreams {
 
   async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<Loaded<State>> {
     const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
-    if (known && !options.fresh) {
+    if (!options.fresh) {
+      if (!known) return { recorded: [], state: fold([]), fresh: false };
       this.touch(stream, known);
       return { ...known, fresh: false };
     }

@@ -90,8 +90,9 @@ export async function runCommand<State, Command, Event extends { type: string; d
       return { refusal: error };
     }
   };
+  let read = false;
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    let loaded = await streams.load(stream, type.fold);
+    let loaded = await streams.load(stream, type.fold, { fresh: read });
     const at = now();
     let step = settle(loaded.recorded, loaded.state, at);
     if (!('events' in step) && !loaded.fresh) {
@@ -107,8 +108,9 @@ export async function runCommand<State, Command, Event extends { type: string; d
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;
       // Someone wrote first, or the stream is not what is remembered of it: the next attempt reads
-      // it (and answers a stale If-Match with the revision it finds).
+      // it whole (and answers a stale If-Match with the revision it finds).
       streams.forget(stream);
+      read = true;
     }
   }
   throw new ProblemError(problem(409, 'CONCURRENCY_CONFLICT', `the ${type.name} kept changing; gave up after ${MAX_ATTEMPTS} attempts`));

@@ -40,7 +40,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       // One business time for the asset's records and the report.
       const at = command.data.at ?? this.clock.now();
       command = { ...command, data: { ...command.data, at } };
-      if ((await this.streams.load(ticketStream(ticketId), foldTicket)).recorded.length === 0) await this.recordOnAsset(ticketId, command, context);
+      if ((await this.streams.load(ticketStream(ticketId), foldTicket, { fresh: true })).recorded.length === 0) await this.recordOnAsset(ticketId, command, context);
     }
     return runCommand(this.streams, TICKETS, ticketId, command, context, () => this.clock.now());
   }
