@@ -20,6 +20,7 @@ import { DeadlinesModule } from './deadlines/deadlines.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
+import { withoutSecrets } from './http/log-serializers';
 
 @Module({})
 export class AppModule {
@@ -32,8 +33,9 @@ export class AppModule {
           forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
           pinoHttp: {
             level: config.logLevel,
-            // Keys travel in this header; they never reach the log.
-            redact: { paths: ['req.headers.authorization', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
+            // Keys travel in these headers; they never reach the log. (A serializer, not pino's
+            // redact: it costs a copy of the headers instead of a redaction pass over every line.)
+            serializers: { req: withoutSecrets },
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
           },
         }),
