@@ -26,14 +26,14 @@ export class RecentEvents<R extends Row, E> {
     private readonly parse: (row: R) => E,
   ) {}
 
-  /** Adds a committed group, given in position order without gaps, and its events when they are parsed already. */
-  add(group: readonly R[], parsed?: readonly E[]): void {
+  /** Adds a committed group, given in position order without gaps. */
+  add(group: readonly R[]): void {
     if (group.length === 0) return;
     if (this.rows.length > this.start && group[0][0] !== this.rows[this.rows.length - 1][0] + 1) this.clear();
-    group.forEach((row, i) => {
+    for (const row of group) {
       this.rows.push(row);
-      this.parsed.push(parsed?.[i]);
-    });
+      this.parsed.push(undefined);
+    }
     if (this.rows.length - this.start > this.capacity) this.start = this.rows.length - this.capacity;
     // Splice the dropped rows out once they are as many as the kept ones: each row is moved a bounded number of times.
     if (this.start >= this.capacity) {

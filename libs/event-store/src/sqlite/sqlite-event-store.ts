@@ -276,16 +276,15 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     while (this.pending.length > 0) {
       const group = this.pending.splice(0, MAX_GROUP);
       let outcomes: Outcome[] = [];
-      let recorded: RecordedEvent[] | undefined;
+      let committed = false;
       this.written = [];
       try {
         if (this.closed) throw new EventStoreUnavailable('the event store is closed');
         try {
           this.commitTogether(group, outcomes);
-          // Committed: the rows written are the log from their first position to their last, each
-          // event parsed once for its appender and the subscribers.
-          recorded = this.written.map((row) => recordedOf(...row));
-          this.recent.add(this.written, recorded);
+          // Committed: the rows written are the log from their first position to their last.
+          this.recent.add(this.written);
+          committed = true;
         } catch (error) {
           // Rolled back: what the cache learnt in the transaction may not be in the file.
           this.revisions.clear();
@@ -302,7 +301,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       }
       group.forEach((append, i) => {
         const outcome = outcomes[i];
-        if (outcome.ok) append.resolve(recorded && outcome.rows ? { ...outcome.result, recorded: recorded.slice(...outcome.rows) } : outcome.result);
+        if (outcome.ok) append.resolve(committed && outcome.rows ? this.withRecorded(outcome.result, this.written.slice(...outcome.rows)) : outcome.result);
         else append.reject(this.duplicateOf(outcome.error, append) ?? translate(outcome.error, append.stream));
       });
       this.wakeSubscribers();
@@ -425,6 +424,23 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       stopped = true;
       waker();
     });
+  }
+
+  /**
+   * The result of an append with the events it wrote, parsed when first asked for: from the
+   * recent events when they are still kept there (so the appender and the subscribers share one
+   * parse), else from the rows.
+   */
+  private withRecorded(result: AppendResult, rows: readonly EventArrayRow[]): AppendResult {
+    let recorded: readonly RecordedEvent[] | undefined;
+    const recent = this.recent;
+    return {
+      ...result,
+      get recorded() {
+        recorded ??= recent.after(rows[0][0] - 1, rows.length) ?? rows.map((row) => recordedOf(...row));
+        return recorded;
+      },
+    };
   }
 
   /**
