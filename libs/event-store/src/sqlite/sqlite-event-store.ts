@@ -13,14 +13,14 @@ import {
 } from '../errors';
 import type {
   AppendOptions,
-  PageFollower,
-  PageSubscription,
   AppendResult,
   CatchUpReader,
   EventStore,
   EventSubscription,
   EventToAppend,
   ExpectedRevision,
+  PageFollower,
+  PageSubscription,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -437,7 +437,10 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     return {
       ...result,
       get recorded() {
-        recorded ??= recent.after(rows[0][0] - 1, rows.length) ?? rows.map((row) => recordedOf(...row));
+        if (recorded === undefined) {
+          const kept = recent.after(rows[0][0] - 1, rows.length);
+          recorded = kept?.length === rows.length ? kept : rows.map((row) => recordedOf(...row));
+        }
         return recorded;
       },
     };
