@@ -171,6 +171,43 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4, 5]);
     });
 
+    /** The real store with its appends counted; `handBack: false` drops the events an append hands back. */
+    const countingAppends = (handBack: boolean) => {
+      const counter = { appends: 0 };
+      const counted = new Proxy(store, {
+        get(target, property) {
+          const value = Reflect.get(target, property, target) as unknown;
+          if (property !== 'append') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+          return async (...args: Parameters<SqliteEventStore['append']>) => {
+            counter.appends += 1;
+            const result = await target.append(...args);
+            return handBack ? result : { nextExpectedRevision: result.nextExpectedRevision, position: result.position };
+          };
+        },
+      });
+      return { counted, counter };
+    };
+
+    it('reads what came after its own append when the store does not hand the events back, instead of appending on an outdated stream', async () => {
+      const { counted, counter } = countingAppends(false);
+      const streams = new CommandStreams(counted);
+      for (let n = 1; n <= 4; n++) await runCommand(streams, COUNTER, 'a', { add: n }, context(`c${n}`), now);
+      // One append per command: none was decided on the stream as it was before the last one.
+      expect(counter.appends).toBe(4);
+      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4]);
+    });
+
+    it('reads the events another writer of this process said it appended', async () => {
+      const { counted, counter } = countingAppends(true);
+      const streams = new CommandStreams(counted);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      await add(store, 'counter-a', 2);
+      streams.outdated('counter-a');
+      await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
+      expect(counter.appends).toBe(2);
+      expect((await streams.load('counter-a', numbers)).state).toEqual([1, 2, 3]);
+    });
+
     it('reads the stream before it refuses a command on what it remembers', async () => {
       const streams = new CommandStreams(store);
       await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);

@@ -32,6 +32,8 @@ export const REMEMBERED_STREAMS = 1000;
  */
 export class CommandStreams {
   private readonly remembered = new Map<string, LoadedStream<unknown>>();
+  /** Remembered streams known to have events past what is remembered of them. */
+  private readonly behind = new Set<string>();
 
   constructor(
     readonly store: EventStore,
@@ -40,11 +42,12 @@ export class CommandStreams {
 
   async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<Loaded<State>> {
     const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
-    if (!options.fresh) {
+    if (!options.fresh && !this.behind.has(stream)) {
       if (!known) return { recorded: [], state: fold([]), fresh: false };
       this.touch(stream, known);
       return { ...known, fresh: false };
     }
+    this.behind.delete(stream);
     const last = known?.recorded.at(-1);
     const read = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
     if (known && read.length === 0) {
@@ -62,20 +65,36 @@ export class CommandStreams {
 
   /**
    * Remembers what a command appended after loading `loaded`, when the store handed the events
-   * back as stored: the next command on the stream then has nothing to read.
+   * back as stored: the next command on the stream then has nothing to read. Otherwise (a store
+   * that does not hand them back) the stream is marked `outdated`, so that the next command reads
+   * what came after instead of deciding on the stream as it was before this append.
    */
   appended<State>(stream: string, loaded: LoadedStream<State>, recorded: readonly RecordedEvent[] | undefined, fold: Fold<State>): void {
     const last = loaded.recorded.at(-1);
-    if (!recorded || recorded.length === 0 || recorded[0].revision !== (last ? last.revision + 1 : 0)) return;
+    if (!recorded || recorded.length === 0 || recorded[0].revision !== (last ? last.revision + 1 : 0)) {
+      // Known to exist now, and to end past what was loaded.
+      if (!this.remembered.has(stream)) this.touch(stream, { recorded: loaded.recorded, state: loaded.state });
+      this.behind.add(stream);
+      return;
+    }
     const now = this.remembered.get(stream);
     // Another command on the stream may have loaded more of it meanwhile: that is kept.
     if (now && now.recorded.length > loaded.recorded.length) return;
     this.touch(stream, { recorded: [...loaded.recorded, ...recorded], state: fold(recorded, loaded.state) });
   }
 
+  /**
+   * Says that events were appended to `stream` past what is remembered of it (by a writer in this
+   * process that does not go through here): its next load reads them.
+   */
+  outdated(stream: string): void {
+    if (this.remembered.has(stream)) this.behind.add(stream);
+  }
+
   /** Drops what is remembered of `stream`: its next load reads it whole. */
   forget(stream: string): void {
     this.remembered.delete(stream);
+    this.behind.delete(stream);
   }
 
   /** How many streams are remembered. */
@@ -87,6 +106,6 @@ export class CommandStreams {
     // A Map iterates in insertion order: re-inserting makes the stream the most recent.
     this.remembered.delete(stream);
     this.remembered.set(stream, loaded);
-    if (this.remembered.size > this.capacity) this.remembered.delete(this.remembered.keys().next().value!);
+    if (this.remembered.size > this.capacity) this.forget(this.remembered.keys().next().value!);
   }
 }

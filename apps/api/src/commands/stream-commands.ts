@@ -91,8 +91,11 @@ export async function runCommand<State, Command, Event extends { type: string; d
     }
   };
   let read = false;
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  // Attempts on the stream as read count toward MAX_ATTEMPTS; one on the stream as remembered,
+  // which an append may find out of date, does not.
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; ) {
     let loaded = await streams.load(stream, type.fold, { fresh: read });
+    if (loaded.fresh) attempt++;
     const at = now();
     let step = settle(loaded.recorded, loaded.state, at);
     if (!('events' in step) && !loaded.fresh) {

@@ -7,6 +7,7 @@ import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { appendChained } from '../commands/stream-commands';
+import { CommandStreams } from '../commands/command-streams';
 import { loadTicket, ticketStream } from '../tickets/ticket-stream';
 
 /** Append the SLA warnings, breaches and escalations a ticket is owed now, if any. */
@@ -29,6 +30,7 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly policies: PolicyCatalog,
+    private readonly streams: CommandStreams,
   ) {}
 
   async execute({ ticketId }: RaiseSlaAlarms): Promise<{ raised: number }> {
@@ -54,6 +56,8 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
           { commandId, correlationId: commandId, causationId: commandId, actor: { name: 'deadline-follower', role: 'system' } },
           now,
         );
+        // The ticket's next command must not decide on the stream as it was before these events.
+        this.streams.outdated(ticketStream(ticketId));
         return { raised: alarms.length };
       } catch (error) {
         if (!(error instanceof WrongExpectedRevision)) throw error;
