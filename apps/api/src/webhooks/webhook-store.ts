@@ -109,12 +109,15 @@ export class WebhookStore {
    * reached without webhooks is written with it, so a restart does not queue earlier events for it.
    */
   register(webhook: { id: string; url: string; eventTypes: string[]; secret: string }, now: string): Webhook {
+    const unsaved = this.unsaved;
     this.db.transaction(() => {
-      this.saveCheckpoint();
+      if (unsaved) this.writeCheckpoint(unsaved.position);
       this.db
         .prepare('INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now);
     })();
+    // Written: forgotten only once the transaction has committed.
+    this.unsaved = undefined;
     this.hooks = undefined;
     return this.get(webhook.id)!;
   }
@@ -157,7 +160,7 @@ export class WebhookStore {
       if (this.unsaved.batches >= IDLE_CHECKPOINT_BATCHES) this.saveCheckpoint();
       return 0;
     }
-    return this.db
+    const queued = this.db
       .transaction(() => {
         const insert = prepared(
           this.db,
@@ -182,6 +185,8 @@ export class WebhookStore {
         return queued;
       })
       .immediate();
+    this.unsaved = undefined;
+    return queued;
   }
 
   /** The webhooks that take deliveries; read again when this connection or another changed the file. */
@@ -195,12 +200,13 @@ export class WebhookStore {
   }
 
   private saveCheckpoint(): void {
-    if (this.unsaved) this.writeCheckpoint(this.unsaved.position);
+    if (!this.unsaved) return;
+    this.writeCheckpoint(this.unsaved.position);
+    this.unsaved = undefined;
   }
 
   private writeCheckpoint(position: Position): void {
     prepared(this.db, 'UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(formatPosition(position));
-    this.unsaved = undefined;
   }
 
   /** Pending deliveries due now that head their (webhook, stream) queue, oldest first: one at a time per ticket. */

@@ -466,13 +466,14 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
         // The file is read first, and again whenever waiting timed out instead of being woken by a commit here.
         let readFile = true;
         while (!stopped && !store.closed) {
-          let page = store.recent.after(after, pageSize);
-          if (page === undefined || (page.length === 0 && readFile)) {
-            page = store.guard(() => store.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row));
-          }
+          const kept = store.recent.after(after, pageSize);
+          // After a page read from the file the file is read again (as after a wait that timed
+          // out): what another connection committed just after this one's last commit comes at once.
+          const fromFile: boolean = kept === undefined || (kept.length === 0 && readFile);
+          const page = fromFile || kept === undefined ? store.guard(() => store.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row)) : kept;
           if (page.length > 0) {
             after = toSequence(page[page.length - 1].position);
-            readFile = false;
+            readFile = fromFile;
             yield page;
             continue;
           }
