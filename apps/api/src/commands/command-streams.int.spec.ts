@@ -148,35 +148,16 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       expect((await streams.load('counter-a', numbers, { fresh: true })).state).toEqual(numbers(stored));
     });
 
-    it('reads nothing for a command on a stream this store wrote last, and reads what another writer added', async () => {
-      let reads = 0;
-      // The real store, with its readStream calls counted.
+    /**
+     * The real store with its stream reads and appends counted; `handBack: false` drops the events
+     * an append hands back, as a store that does not offer them.
+     */
+    const instrumented = (handBack = true) => {
+      const counter = { reads: 0, appends: 0 };
       const counted = new Proxy(store, {
         get(target, property) {
           const value = Reflect.get(target, property, target) as unknown;
-          if (property === 'readStream') reads += 1;
-          return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-        },
-      });
-      const streams = new CommandStreams(counted);
-      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
-      const afterFirst = reads;
-      await runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now);
-      await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
-      expect(reads).toBe(afterFirst);
-      expect((await streams.load('counter-a', numbers)).recorded).toEqual(await readStreamOrEmpty(store, 'counter-a'));
-      await add(other, 'counter-a', 4);
-      await runCommand(streams, COUNTER, 'a', { add: 5 }, context('c5'), now);
-      expect(reads).toBe(afterFirst + 1);
-      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4, 5]);
-    });
-
-    /** The real store with its appends counted; `handBack: false` drops the events an append hands back. */
-    const countingAppends = (handBack: boolean) => {
-      const counter = { appends: 0 };
-      const counted = new Proxy(store, {
-        get(target, property) {
-          const value = Reflect.get(target, property, target) as unknown;
+          if (property === 'readStream') counter.reads += 1;
           if (property !== 'append') return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
           return async (...args: Parameters<SqliteEventStore['append']>) => {
             counter.appends += 1;
@@ -188,8 +169,23 @@ describe('CommandStreams (what commands remember of their streams)', () => {
       return { counted, counter };
     };
 
+    it('reads nothing for a command on a stream this store wrote last, and reads what another writer added', async () => {
+      const { counted, counter } = instrumented();
+      const streams = new CommandStreams(counted);
+      await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
+      const afterFirst = counter.reads;
+      await runCommand(streams, COUNTER, 'a', { add: 2 }, context('c2'), now);
+      await runCommand(streams, COUNTER, 'a', { add: 3 }, context('c3'), now);
+      expect(counter.reads).toBe(afterFirst);
+      expect((await streams.load('counter-a', numbers)).recorded).toEqual(await readStreamOrEmpty(store, 'counter-a'));
+      await add(other, 'counter-a', 4);
+      await runCommand(streams, COUNTER, 'a', { add: 5 }, context('c5'), now);
+      expect(counter.reads).toBe(afterFirst + 1);
+      expect(numbers(await readStreamOrEmpty(store, 'counter-a'))).toEqual([1, 2, 3, 4, 5]);
+    });
+
     it('reads what came after its own append when the store does not hand the events back, instead of appending on an outdated stream', async () => {
-      const { counted, counter } = countingAppends(false);
+      const { counted, counter } = instrumented(false);
       const streams = new CommandStreams(counted);
       for (let n = 1; n <= 4; n++) await runCommand(streams, COUNTER, 'a', { add: n }, context(`c${n}`), now);
       // One append per command: none was decided on the stream as it was before the last one.
@@ -198,7 +194,7 @@ describe('CommandStreams (what commands remember of their streams)', () => {
     });
 
     it('reads the events another writer of this process said it appended', async () => {
-      const { counted, counter } = countingAppends(true);
+      const { counted, counter } = instrumented();
       const streams = new CommandStreams(counted);
       await runCommand(streams, COUNTER, 'a', { add: 1 }, context('c1'), now);
       await add(store, 'counter-a', 2);
