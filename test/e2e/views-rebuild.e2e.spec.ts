@@ -35,7 +35,7 @@ const rows = (params: Record<string, string | number | undefined> = {}) =>
 
 /** Every answer the test compares before and after the rebuild. */
 async function snapshot() {
-  const csv = await app.analyst.get(`/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=500`);
+  const csv = await app.analyst.get(`/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=500&minPosition=${desk.position}`);
   return {
     all: await compliance(),
     byMonth: await compliance({ groupBy: 'month' }),
