@@ -516,7 +516,10 @@ describe('random paths and query strings on every route', () => {
           const path = route.path.replace(/\{\w+\}/g, id);
           const query = params
             .map(([name, value]) => {
-              const key = typeof name === 'number' ? (route.query[name % Math.max(1, route.query.length)] ?? 'q') : name;
+              // minPosition is left out: a position past the log is answered 503 VIEW_NOT_CAUGHT_UP after a
+              // 5 s wait, as documented and tested in views-validation; its malformed values are covered there.
+              const names = route.query.filter((q) => q !== 'minPosition');
+              const key = typeof name === 'number' ? (names[name % Math.max(1, names.length)] ?? 'q') : name === 'minPosition' ? 'q' : name;
               return `${encodeURIComponent(key)}=${encodeURIComponent(value)}`;
             })
             .join('&');
