@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
 import { api, TEST_API_KEYS } from '../support/http-client';
@@ -43,7 +44,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 async function startApp(dataDir: string): Promise<AppProcess> {
   const app = startAppProcess(
-    { DATA_DIR: dataDir, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', WEBHOOK_RETRY_BASE_MS: '100' },
+    { DATA_DIR: dataDir, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '100' },
     await freePort(),
   );
   await waitFor(`${app.baseUrl}/health/ready`);
@@ -123,11 +124,15 @@ describe('deadlines as events', () => {
   it('puts a business-hours warning that falls after Friday closing on Monday at opening', async () => {
     const [a] = apps;
     // The latest Friday at least a week back, 17:45 in Shanghai (09:45Z): 15 of the 30 minutes run out at closing.
+    // A Friday or Monday the policy lists as a holiday is skipped (the warning would move past it).
+    const holidays = new Set(businessHoursHolidays());
+    const day = (date: Date) => date.toISOString().slice(0, 10);
     const friday = new Date(Date.now() - 7 * 86_400_000);
-    while (friday.getUTCDay() !== 5) friday.setUTCDate(friday.getUTCDate() - 1);
+    const monday = () => new Date(friday.getTime() + 3 * 86_400_000);
+    while (friday.getUTCDay() !== 5 || holidays.has(day(friday)) || holidays.has(day(monday()))) friday.setUTCDate(friday.getUTCDate() - 1);
     friday.setUTCHours(9, 45, 0, 0);
-    const monday = new Date(friday.getTime() + 3 * 86_400_000);
-    monday.setUTCHours(1, 0, 0, 0);
+    const opening = monday();
+    opening.setUTCHours(1, 0, 0, 0);
     const report = await api(a.baseUrl).as('service').post('/v1/tickets', {
       customerId: 'c-office', channel: 'phone', kind: 'fault', severity: 'general', summary: 'VPN down', policyId: 'it-support-business-hours', at: friday.toISOString(),
     });
@@ -136,7 +141,7 @@ describe('deadlines as events', () => {
       const seen = await history(a.baseUrl, id);
       return seen.some((e) => e.type === 'SlaWarningReached') ? seen : undefined;
     });
-    expect(events.find((e) => e.type === 'SlaWarningReached')!.data).toMatchObject({ metric: 'response', threshold: 0.5, at: monday.toISOString() });
+    expect(events.find((e) => e.type === 'SlaWarningReached')!.data).toMatchObject({ metric: 'response', threshold: 0.5, at: opening.toISOString() });
   }, 60_000);
 });
 
@@ -226,3 +231,10 @@ describe('webhooks', () => {
     expect((await api(app.baseUrl).as('admin').get(`/v1/webhooks/${webhookId}/deliveries`)).body.total).toBe(13);
   }, 60_000);
 });
+
+/** The holidays of the business-hours policy the warning test uses, from the policies file the app loads. */
+function businessHoursHolidays(): string[] {
+  const file = JSON.parse(readFileSync('config/sla-policies.json', 'utf8'));
+  const policy = file.policies.find((p: { id: string }) => p.id === 'it-support-business-hours');
+  return policy.calendar.holidays;
+}

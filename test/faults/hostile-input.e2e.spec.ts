@@ -629,12 +629,17 @@ describe('SQL injection in the views', () => {
 
   it('random values for every view parameter: 200 or 400, never a 5xx; an unknown filter value matches nothing', async () => {
     const targets = viewTargets();
+    // Every string value the stored events hold (the properties above may have stored a short random
+    // customer or engineer id such as "a"): a random filter equal to one of them rightly matches something.
+    const recorded = new Set(
+      (events.prepare("SELECT DISTINCT j.value AS v FROM events, json_tree(events.data) AS j WHERE j.type = 'text'").all() as Array<{ v: string }>).map((r) => r.v),
+    );
     await fc.assert(
       fc.asyncProperty(fc.nat(), fc.oneof(fc.string({ maxLength: 30 }), fc.string({ maxLength: 30, unit: 'grapheme' }), fc.constantFrom(...INJECTIONS)), async (i, value) => {
         const { route, param } = targets[i % targets.length];
         const answer = await expectSafe(ask(route, param, value));
         expect([200, 400, 404]).toContain(answer.status);
-        if (answer.status === 200 && PLAIN_FILTERS.has(param.replace(':', '')) && !/^hostile-|^eng-li$|^it-support-plan$/.test(value)) {
+        if (answer.status === 200 && PLAIN_FILTERS.has(param.replace(':', '')) && !recorded.has(value) && !/^hostile-|^eng-li$|^it-support-plan$/.test(value)) {
           const plain = await send(ask(route, param, 'no-such-value-0'));
           expect(stable(answer.text)).toBe(stable(plain.text));
         }

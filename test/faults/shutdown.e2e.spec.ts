@@ -211,7 +211,8 @@ describe('SIGTERM under load', () => {
     // A view asked for a position the log has not reached waits (up to 5 s) before it answers:
     // a request that is certainly in flight when the signal comes.
     const inFlight = send(agent, app.baseUrl, 'GET', '/v1/views/sla-compliance?minPosition=999999', TEST_KEYS.analyst);
-    await sleep(300);
+    // Long enough for the request to reach the server on a loaded machine, well inside its 5 s wait.
+    await sleep(1500);
     app.child.kill('SIGTERM');
     const answer = await inFlight;
     expect(answer.status).toBeGreaterThanOrEqual(200);

