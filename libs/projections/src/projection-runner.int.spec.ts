@@ -96,6 +96,24 @@ describe('ProjectionRunner', () => {
     expect(runner.status()[0]).toMatchObject({ name: 'counting', generation: 1, building: false, failure: undefined });
   });
 
+  it('catches up with the metadata fields a projection asks for, and the whole metadata when it asks for none', async () => {
+    for (let n = 0; n < 3; n++) await store.append(`counted-${n}`, [{ type: 'Counted', data: { n }, metadata: { schemaVersion: 1, actor: `desk-${n}` } }]);
+    const seen = new Map<string, Array<Record<string, unknown>>>();
+    const recording = (name: string, metadataFields?: readonly string[]): Projection => {
+      const base = countingProjection();
+      seen.set(name, []);
+      return { ...base, name, metadataFields, apply: (db, events, t) => (seen.get(name)!.push(...events.map((e) => ({ ...e.metadata }))), base.apply(db, events, t)) };
+    };
+    // Each into a read-model file of its own: the two share the counting projection's tables.
+    for (const projection of [recording('upcast-only', ['schemaVersion']), recording('whole')]) {
+      const views = ReadModelStore.open(join(dir, `${projection.name}.db`));
+      await new ProjectionRunner(store, views, [projection]).rebuild(projection.name);
+      views.close();
+    }
+    expect(seen.get('upcast-only')).toEqual([{ schemaVersion: 1 }, { schemaVersion: 1 }, { schemaVersion: 1 }]);
+    expect(seen.get('whole')).toEqual([0, 1, 2].map((n) => ({ schemaVersion: 1, actor: `desk-${n}` })));
+  });
+
   it('applies an event after a quiet spell at once, and the commits of a burst in the window after it together', async () => {
     const batches: number[][] = [];
     const base = countingProjection();

@@ -242,7 +242,7 @@ export class ProjectionRunner {
         const writes = new RecordedWrites();
         try {
           let batch = 0;
-          for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
+          for await (const page of this.store.readPagesAfter(position, this.batchSize, { metadataFields: projection.metadataFields })) {
             const events = relevant(page);
             const last = page[page.length - 1].position;
             if (events.length) this.decide(pipeline, projection, generation, () => pipeline.apply(events, batch, writes.statement));
@@ -258,7 +258,7 @@ export class ProjectionRunner {
         }
         if (this.stopped || ((await finishIfCaughtUp()) && options.untilCaughtUp)) return;
       } else {
-        for await (const page of this.store.readPagesAfter(position, this.batchSize)) {
+        for await (const page of this.store.readPagesAfter(position, this.batchSize, { metadataFields: projection.metadataFields })) {
           if (await applyBatch(page)) return;
         }
       }

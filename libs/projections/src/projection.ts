@@ -18,6 +18,12 @@ export interface Projection {
   readonly streamPrefixes: readonly string[];
   /** The logical names of the tables it owns. */
   readonly tables: readonly string[];
+  /**
+   * The fields of an event's metadata `apply` reads (`UPCAST_METADATA_FIELDS` when it reads events
+   * through `toTicketEvent` only); undefined when it may read any. A catch-up from a store that
+   * can pick fields out reads only these; events that come live carry their metadata whole.
+   */
+  readonly metadataFields?: readonly string[];
   createSchema(db: Database.Database, t: TableNames): void;
   apply(db: Database.Database, events: readonly RecordedEvent[], t: TableNames): void;
   /**

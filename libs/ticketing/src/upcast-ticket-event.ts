@@ -70,6 +70,9 @@ export type StoredTicketEvent = Readonly<{
   metadata: Readonly<Record<string, unknown>>;
 }>;
 
+/** The metadata fields `toTicketEvent` reads: a reader that needs nothing else may read only these. */
+export const UPCAST_METADATA_FIELDS: readonly string[] = ['schemaVersion'];
+
 /**
  * A stored event as the current `TicketEvent`: the one step aggregate loads, projections and
  * replays all take. A stored event this code cannot read is damaged data: it throws, naming it.

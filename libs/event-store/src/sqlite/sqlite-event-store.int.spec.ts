@@ -260,6 +260,37 @@ describe('SQLite event store', () => {
     await expect(pagesAfter(undefined, 10)).rejects.toMatchObject({ code: 'EVENT_STORE_UNAVAILABLE' });
   });
 
+  it('reads pages with only the metadata fields asked for, each as stored, and still refuses a corrupt row', async () => {
+    const path = tempFile();
+    const store = open(path);
+    await store.append('f-1', [{ type: 'A', data: { n: 1 }, metadata: { schemaVersion: 2, actor: 'desk-7', nested: { a: [1, 'x'] } } }]);
+    await store.append('f-2', [{ type: 'A', data: { n: 2 }, metadata: { actor: 'desk-8' } }]);
+    await store.append('f-3', [{ type: 'B', data: { n: 3 }, metadata: { schemaVersion: 1, nested: 'text', flag: false } }]);
+    const all = await collect(store.readAll());
+    const read = async (fields: readonly string[], size = 2) => {
+      const pages: RecordedEvent[][] = [];
+      for await (const page of store.readPagesAfter(undefined, size, { metadataFields: fields })) pages.push([...page]);
+      return pages;
+    };
+    const pick = (event: RecordedEvent, fields: readonly string[]) =>
+      Object.fromEntries(fields.filter((field) => field in event.metadata).map((field) => [field, event.metadata[field]]));
+
+    for (const fields of [['schemaVersion'], ['schemaVersion', 'nested'], ['nested', 'flag', 'missing'], []]) {
+      const pages = await read(fields);
+      expect(pages.map((page) => page.length)).toEqual([2, 1]);
+      // Everything but the metadata as a whole read gives it; the metadata holds the fields asked for that the event has.
+      expect(pages.flat()).toEqual(all.map((event) => ({ ...event, metadata: pick(event, fields) })));
+    }
+    expect((await read(['schemaVersion'])).flat().map((event) => event.metadata)).toEqual([{ schemaVersion: 2 }, {}, { schemaVersion: 1 }]);
+
+    await expect(read(["x') --"])).rejects.toMatchObject({ code: 'INVALID_EVENT_STORE_INPUT' });
+    const raw = new Database(path);
+    raw.prepare(`UPDATE events SET metadata = '{"schemaVersion":' WHERE stream = 'f-2'`).run();
+    raw.close();
+    await expect(read(['schemaVersion'])).rejects.toBeInstanceOf(CorruptStoredEvent);
+    await store.close();
+  });
+
   it('reads an in-memory database in pages, as readAll reads it', async () => {
     const store = SqliteEventStore.open({ path: ':memory:' });
     for (let n = 0; n < 12; n++) await store.append(`m-${n % 3}`, [{ type: 'A', data: { n } }]);

@@ -20,6 +20,7 @@ import type {
   EventToAppend,
   ExpectedRevision,
   PageFollower,
+  PageReadOptions,
   PageSubscription,
   ReadAllOptions,
   ReadStreamOptions,
@@ -91,6 +92,12 @@ const TEXT_COLUMNS = 'position, stream, revision, type, data, metadata';
 
 /** COLUMNS as an array: better-sqlite3 hands out arrays faster than objects. */
 type EventArrayRow = [position: number, eventId: string, stream: string, revision: number, type: string, data: string, metadata: string, recordedAt: string];
+/**
+ * A page row with some metadata fields only: `broken` is the metadata text when it is not JSON
+ * (null otherwise), then each field's value as JSON text, null when the metadata has no such field.
+ */
+type PartialMetadataRow = [position: number, eventId: string, stream: string, revision: number, type: string, data: string, recordedAt: string, broken: string | null, ...fields: (string | null)[]];
+const METADATA_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** TEXT_COLUMNS as an array, for the same reason. */
 type StoredTextRow = [position: number, stream: string, revision: number, type: string, data: string, metadata: string];
 
@@ -115,6 +122,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   private readonly headStmt: Database.Statement<[], { position: number | null }>;
   private readonly allTextStmt: Database.Statement<[number, number], StoredTextRow>;
   private readonly pageStmt: Database.Statement<[number, number], EventArrayRow>;
+  /** Page statements that read some metadata fields only, by the fields' names joined with commas. */
+  private readonly pageWithFieldsStmts = new Map<string, Database.Statement<[number, number], PartialMetadataRow>>();
   private readonly streamTextStmt: Database.Statement<[string, number, number], StoredTextRow>;
   private readonly commitTogether: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
   private readonly commitOneByOne: (group: readonly PendingAppend[], outcomes: Outcome[]) => void;
@@ -348,15 +357,39 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
    * Pages of the log after `position`, a page per read: a catch-up takes a batch at a time instead
    * of awaiting every event on its own.
    */
-  async *readPagesAfter(position: Position | undefined, pageSize: number): AsyncGenerator<readonly RecordedEvent[]> {
+  async *readPagesAfter(position: Position | undefined, pageSize: number, options: PageReadOptions = {}): AsyncGenerator<readonly RecordedEvent[]> {
     let after = position ? toSequence(position) : -1;
+    const fields = options.metadataFields;
+    const partial = fields === undefined ? undefined : this.pageWithFields(fields);
     for (;;) {
       this.assertOpen();
-      const rows = this.guard(() => this.pageStmt.all(after, pageSize));
-      if (rows.length > 0) yield rows.map((row) => recordedOf(...row));
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1][0];
+      const events = partial
+        ? this.guard(() => partial.all(after, pageSize)).map((row) => withMetadataFields(row, fields!))
+        : this.guard(() => this.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row));
+      if (events.length > 0) yield events;
+      if (events.length < pageSize) return;
+      after = toSequence(events[events.length - 1].position);
     }
+  }
+
+  /** The page statement that reads `fields` of the metadata (SQLite's JSON functions pick them out). */
+  private pageWithFields(fields: readonly string[]): Database.Statement<[number, number], PartialMetadataRow> {
+    for (const field of fields) {
+      if (!METADATA_FIELD.test(field)) throw new InvalidEventStoreInput(`metadata field ${JSON.stringify(field)}: letters, digits and _ only`);
+    }
+    const key = fields.join(',');
+    let statement = this.pageWithFieldsStmts.get(key);
+    if (!statement) {
+      const picked = fields.map((field) => `, CASE WHEN json_valid(metadata) THEN metadata -> '$.${field}' END`).join('');
+      statement = this.db
+        .prepare<[number, number], PartialMetadataRow>(
+          `SELECT position, event_id, stream, revision, type, data, recorded_at, CASE WHEN json_valid(metadata) THEN NULL ELSE metadata END${picked}
+           FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
+        )
+        .raw(true);
+      this.pageWithFieldsStmts.set(key, statement);
+    }
+    return statement;
   }
 
   async *readAllText(): AsyncGenerator<readonly StoredEventText[]> {
@@ -587,6 +620,24 @@ function recordedOf(
   try {
     data = JSON.parse(dataText);
     metadata = JSON.parse(metadataText);
+  } catch (error) {
+    throw new CorruptStoredEvent(stream, revision, positionOf(position), (error as Error).message);
+  }
+  return { id, stream, revision, position: positionOf(position), type, data, metadata, recordedAt };
+}
+
+function withMetadataFields(row: PartialMetadataRow, fields: readonly string[]): RecordedEvent {
+  const [position, id, stream, revision, type, dataText, recordedAt, broken] = row;
+  let data: Record<string, unknown>;
+  const metadata: Record<string, unknown> = {};
+  try {
+    data = JSON.parse(dataText);
+    // Metadata that is not JSON fails here as it fails the whole read.
+    if (broken !== null) JSON.parse(broken);
+    for (let i = 0; i < fields.length; i++) {
+      const value = row[8 + i] as string | null | undefined;
+      if (value !== null && value !== undefined) metadata[fields[i]] = JSON.parse(value);
+    }
   } catch (error) {
     throw new CorruptStoredEvent(stream, revision, positionOf(position), (error as Error).message);
   }

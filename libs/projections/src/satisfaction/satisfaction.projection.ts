@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
-import { toTicketEvent, type TicketEvent } from '@app/ticketing';
+import { toTicketEvent, UPCAST_METADATA_FIELDS, type TicketEvent } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
 
@@ -12,6 +12,7 @@ export const satisfactionProjection: Projection = {
   name: 'satisfaction',
   version: 1,
   streamPrefixes: ['ticket-'],
+  metadataFields: UPCAST_METADATA_FIELDS,
   tables: ['satisfaction_tickets'],
 
   createSchema(db: Database.Database, t: TableNames): void {

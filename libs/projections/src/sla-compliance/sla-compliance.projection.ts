@@ -9,6 +9,7 @@ import {
   type SlaPolicyCatalog,
   type TicketEvent,
   toTicketEvent,
+  UPCAST_METADATA_FIELDS,
 } from '@app/ticketing';
 import type { Projection, ProjectionPipeline, TableNames } from '../projection';
 import { prepared, type WriteStatement, type WriteStatements } from '../statements';
@@ -38,6 +39,7 @@ export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection 
     name: 'sla-compliance',
     version: 3,
     streamPrefixes: ['ticket-'],
+    metadataFields: UPCAST_METADATA_FIELDS,
     tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines', 'sla_counts'],
 
     createSchema(db: Database.Database, t: TableNames): void {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from '@app/event-store';
-import { evolveAsset, initialAssetState, toTicketEvent, type AssetEvent, type AssetState } from '@app/ticketing';
+import { evolveAsset, initialAssetState, toTicketEvent, UPCAST_METADATA_FIELDS, type AssetEvent, type AssetState } from '@app/ticketing';
 import type { Projection, TableNames } from '../projection';
 import { prepared } from '../statements';
 
@@ -13,6 +13,7 @@ export const warrantyArchiveProjection: Projection = {
   name: 'warranty-archive',
   version: 1,
   streamPrefixes: ['asset-', 'ticket-'],
+  metadataFields: UPCAST_METADATA_FIELDS,
   tables: ['warranty_assets', 'warranty_tickets'],
 
   createSchema(db: Database.Database, t: TableNames): void {
