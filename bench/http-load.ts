@@ -29,8 +29,9 @@ export async function runLoad(
   let errors = 0;
   const client = process.env.BENCH_HTTP_CLIENT === 'node' ? nodeClient(baseUrl, concurrency) : undiciClient(baseUrl, concurrency);
   const send: Send = async (method, path, body, headers = {}) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const started = performance.now();
-    const answer = await client.send(method, path, body === undefined ? undefined : JSON.stringify(body), headers);
+    const answer = await client.send(method, path, payload, headers);
     latencies.push(performance.now() - started);
     if (answer.status >= 400) errors += 1;
     return answer;

@@ -104,14 +104,30 @@ describe('ProjectionRunner', () => {
       seen.set(name, []);
       return { ...base, name, metadataFields, apply: (db, events, t) => (seen.get(name)!.push(...events.map((e) => ({ ...e.metadata }))), base.apply(db, events, t)) };
     };
-    // Each into a read-model file of its own: the two share the counting projection's tables.
-    for (const projection of [recording('upcast-only', ['schemaVersion']), recording('whole')]) {
+    const pipelined = (name: string, metadataFields?: readonly string[]): Projection => {
+      const base = pipelinedCounting();
+      seen.set(name, []);
+      return {
+        ...base,
+        name,
+        metadataFields,
+        pipeline: (db, t) => {
+          const inner = base.pipeline!(db, t);
+          return { ...inner, apply: (events, batch, statement) => (seen.get(name)!.push(...events.map((e) => ({ ...e.metadata }))), inner.apply(events, batch, statement)) };
+        },
+      };
+    };
+    // Each into a read-model file of its own: they share the counting projection's tables. The
+    // pipelined ones decide first and write after ('deferred'), as a rebuild with a writer thread does.
+    for (const projection of [recording('upcast-only', ['schemaVersion']), recording('whole'), pipelined('pipelined-upcast-only', ['schemaVersion']), pipelined('pipelined-whole')]) {
       const views = ReadModelStore.open(join(dir, `${projection.name}.db`));
-      await new ProjectionRunner(store, views, [projection]).rebuild(projection.name);
+      await new ProjectionRunner(store, views, [projection], { rebuildWrites: 'deferred' }).rebuild(projection.name);
       views.close();
     }
     expect(seen.get('upcast-only')).toEqual([{ schemaVersion: 1 }, { schemaVersion: 1 }, { schemaVersion: 1 }]);
     expect(seen.get('whole')).toEqual([0, 1, 2].map((n) => ({ schemaVersion: 1, actor: `desk-${n}` })));
+    expect(seen.get('pipelined-upcast-only')).toEqual(seen.get('upcast-only'));
+    expect(seen.get('pipelined-whole')).toEqual(seen.get('whole'));
   });
 
   it('applies an event after a quiet spell at once, and the commits of a burst in the window after it together', async () => {

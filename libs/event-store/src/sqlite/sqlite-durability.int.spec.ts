@@ -69,7 +69,7 @@ describe('SQLite durability across processes', () => {
     60_000,
   );
 
-  it('shows a subscriber the events another process writes, each within 1 s (it polls the file every 50 ms)', async () => {
+  it('shows a subscriber the events another process writes within 100 ms as a rule (it polls the file every 50 ms), and none later than 1 s', async () => {
     const path = tempFile();
     const store = SqliteEventStore.open({ path });
     await store.append('warm-up', [{ type: 'Started', data: {} }]);
@@ -90,7 +90,10 @@ describe('SQLite durability across processes', () => {
     expect((await exited).code).toBe(0);
     await store.close();
     expect(delays).toHaveLength(20);
-    expect(Math.max(...delays)).toBeLessThan(1000);
+    // The median holds the poll to its interval; the bound on the slowest leaves room for a stalled test worker.
+    const sorted = [...delays].sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)]).toBeLessThan(100);
+    expect(sorted[sorted.length - 1]).toBeLessThan(1000);
   }, 30_000);
 
   it('is one store for two processes: positions stay unique and ordered', async () => {

@@ -266,6 +266,8 @@ describe('SQLite event store', () => {
     await store.append('f-1', [{ type: 'A', data: { n: 1 }, metadata: { schemaVersion: 2, actor: 'desk-7', nested: { a: [1, 'x'] } } }]);
     await store.append('f-2', [{ type: 'A', data: { n: 2 }, metadata: { actor: 'desk-8' } }]);
     await store.append('f-3', [{ type: 'B', data: { n: 3 }, metadata: { schemaVersion: 1, nested: 'text', flag: false } }]);
+    await store.append('f-4', [{ type: 'B', data: { n: 4 }, metadata: { schemaVersion: null, nested: 1.5e300, flag: -0.000123, s: '"é\n😀\\' } }]);
+    await store.append('f-5', [{ type: 'B', data: { n: 5 }, metadata: { nested: 12345678901234567890, flag: true } }]);
     const all = await collect(store.readAll());
     const read = async (fields: readonly string[], size = 2) => {
       const pages: RecordedEvent[][] = [];
@@ -275,13 +277,26 @@ describe('SQLite event store', () => {
     const pick = (event: RecordedEvent, fields: readonly string[]) =>
       Object.fromEntries(fields.filter((field) => field in event.metadata).map((field) => [field, event.metadata[field]]));
 
-    for (const fields of [['schemaVersion'], ['schemaVersion', 'nested'], ['nested', 'flag', 'missing'], []]) {
+    for (const fields of [['schemaVersion'], ['schemaVersion', 'nested'], ['nested', 'flag', 'missing', 's'], []]) {
       const pages = await read(fields);
-      expect(pages.map((page) => page.length)).toEqual([2, 1]);
+      expect(pages.map((page) => page.length)).toEqual([2, 2, 1]);
       // Everything but the metadata as a whole read gives it; the metadata holds the fields asked for that the event has.
-      expect(pages.flat()).toEqual(all.map((event) => ({ ...event, metadata: pick(event, fields) })));
+      expect(pages.flat()).toStrictEqual(all.map((event) => ({ ...event, metadata: pick(event, fields) })));
     }
-    expect((await read(['schemaVersion'])).flat().map((event) => event.metadata)).toEqual([{ schemaVersion: 2 }, {}, { schemaVersion: 1 }]);
+    // A field stored as null is there, as null; one the event does not have is not.
+    expect((await read(['schemaVersion'])).flat().map((event) => event.metadata)).toStrictEqual([{ schemaVersion: 2 }, {}, { schemaVersion: 1 }, { schemaVersion: null }, {}]);
+
+    // Metadata SQLite does not read as an object comes back as the whole read gives it.
+    const deep = `${'['.repeat(1500)}${']'.repeat(1500)}`;
+    const edit = new Database(path);
+    edit.prepare(`UPDATE events SET metadata = ? WHERE stream = 'f-3'`).run(`{"schemaVersion":3,"deep":${deep}}`);
+    edit.prepare(`UPDATE events SET metadata = 'null' WHERE stream = 'f-4'`).run();
+    edit.prepare(`UPDATE events SET metadata = '[1,"x"]' WHERE stream = 'f-5'`).run();
+    edit.close();
+    const edited = await collect(store.readAll());
+    expect(edited.slice(2).map((event) => event.metadata)).toStrictEqual([{ schemaVersion: 3, deep: JSON.parse(deep) }, null, [1, 'x']]);
+    expect((await read(['schemaVersion'])).flat().map((event) => event.metadata)).toStrictEqual([{ schemaVersion: 2 }, {}, { schemaVersion: 3 }, null, [1, 'x']]);
+    await expect(read(['__proto__'])).rejects.toMatchObject({ code: 'INVALID_EVENT_STORE_INPUT' });
 
     await expect(read(["x') --"])).rejects.toMatchObject({ code: 'INVALID_EVENT_STORE_INPUT' });
     const raw = new Database(path);

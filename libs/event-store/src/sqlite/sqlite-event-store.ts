@@ -93,11 +93,13 @@ const TEXT_COLUMNS = 'position, stream, revision, type, data, metadata';
 /** COLUMNS as an array: better-sqlite3 hands out arrays faster than objects. */
 type EventArrayRow = [position: number, eventId: string, stream: string, revision: number, type: string, data: string, metadata: string, recordedAt: string];
 /**
- * A page row with some metadata fields only: `broken` is the metadata text when it is not JSON
- * (null otherwise), then each field's value as JSON text, null when the metadata has no such field.
+ * A page row with some metadata fields only: `whole` is the metadata text when SQLite does not
+ * read it as a JSON object (not JSON, another JSON value, nested past its depth limit), null
+ * otherwise; then each field's value as JSON text, null when the metadata has no such field.
  */
-type PartialMetadataRow = [position: number, eventId: string, stream: string, revision: number, type: string, data: string, recordedAt: string, broken: string | null, ...fields: (string | null)[]];
-const METADATA_FIELD = /^[A-Za-z_][A-Za-z0-9_]*$/;
+type PartialMetadataRow = [position: number, eventId: string, stream: string, revision: number, type: string, data: string, recordedAt: string, whole: string | null, ...fields: (string | null)[]];
+/** A metadata field name: an identifier (and never `__proto__`, which an assignment would not store). */
+const METADATA_FIELD = /^(?!__proto__$)[A-Za-z_][A-Za-z0-9_]*$/;
 /** TEXT_COLUMNS as an array, for the same reason. */
 type StoredTextRow = [position: number, stream: string, revision: number, type: string, data: string, metadata: string];
 
@@ -360,7 +362,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   async *readPagesAfter(position: Position | undefined, pageSize: number, options: PageReadOptions = {}): AsyncGenerator<readonly RecordedEvent[]> {
     let after = position ? toSequence(position) : -1;
     const fields = options.metadataFields;
-    const partial = fields === undefined ? undefined : this.pageWithFields(fields);
+    this.assertOpen();
+    const partial = fields === undefined ? undefined : this.guard(() => this.pageWithFields(fields));
     for (;;) {
       this.assertOpen();
       const events = partial
@@ -380,10 +383,11 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     const key = fields.join(',');
     let statement = this.pageWithFieldsStmts.get(key);
     if (!statement) {
-      const picked = fields.map((field) => `, CASE WHEN json_valid(metadata) THEN metadata -> '$.${field}' END`).join('');
+      const object = `json_valid(metadata) AND json_type(metadata) = 'object'`;
+      const picked = fields.map((field) => `, CASE WHEN ${object} THEN metadata -> '$.${field}' END`).join('');
       statement = this.db
         .prepare<[number, number], PartialMetadataRow>(
-          `SELECT position, event_id, stream, revision, type, data, recorded_at, CASE WHEN json_valid(metadata) THEN NULL ELSE metadata END${picked}
+          `SELECT position, event_id, stream, revision, type, data, recorded_at, CASE WHEN ${object} THEN NULL ELSE metadata END${picked}
            FROM events WHERE position > ? ORDER BY position ASC LIMIT ?`,
         )
         .raw(true);
@@ -626,17 +630,30 @@ function recordedOf(
   return { id, stream, revision, position: positionOf(position), type, data, metadata, recordedAt };
 }
 
+/**
+ * The event with the metadata fields SQLite picked out. Metadata SQLite did not read as an object
+ * is parsed here as the whole read parses it: text that is not JSON fails the same way, another
+ * JSON value is handed back as it is, an object nested deeper than SQLite reads gives its fields.
+ * (Of a key written twice, SQLite picks the first and JSON.parse the last; `append` never writes one.)
+ */
 function withMetadataFields(row: PartialMetadataRow, fields: readonly string[]): RecordedEvent {
-  const [position, id, stream, revision, type, dataText, recordedAt, broken] = row;
+  const [position, id, stream, revision, type, dataText, recordedAt, whole] = row;
   let data: Record<string, unknown>;
-  const metadata: Record<string, unknown> = {};
+  let metadata: Record<string, unknown> = {};
   try {
     data = JSON.parse(dataText);
-    // Metadata that is not JSON fails here as it fails the whole read.
-    if (broken !== null) JSON.parse(broken);
-    for (let i = 0; i < fields.length; i++) {
-      const value = row[8 + i] as string | null | undefined;
-      if (value !== null && value !== undefined) metadata[fields[i]] = JSON.parse(value);
+    if (whole !== null) {
+      const parsed: unknown = JSON.parse(whole);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        metadata = parsed as Record<string, unknown>;
+      } else {
+        for (const field of fields) if (Object.hasOwn(parsed, field)) metadata[field] = (parsed as Record<string, unknown>)[field];
+      }
+    } else {
+      for (let i = 0; i < fields.length; i++) {
+        const value = row[8 + i] as string | null | undefined;
+        if (value !== null && value !== undefined) metadata[fields[i]] = JSON.parse(value);
+      }
     }
   } catch (error) {
     throw new CorruptStoredEvent(stream, revision, positionOf(position), (error as Error).message);
