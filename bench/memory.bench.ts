@@ -15,7 +15,8 @@
  * The deadline follower is off (RUN_DEADLINE_FOLLOWER=false): the generated tickets stop at
  * Restored, so each owes report-clock warnings and a breach that the follower would append during
  * the measurement (a backlog of 3 events per ticket, a workload of its own, not start-up).
- * Usage: node dist/bench/memory.bench.js [--quick] [--fresh] [--json <file>]
+ * Usage: node dist/bench/memory.bench.js [--quick] [--fresh] [--json <file>] [--api-env K=V,K=V]
+ * (`--api-env` adds settings to the API's environment, e.g. PROJECTION_THREAD=worker.)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { positionOf, SqliteEventStore } from '@app/event-store';
 import { WebhookStore } from '../apps/api/src/webhooks/webhook-store';
-import { freePort, infoRow, limitRow, median, quantile, quickMode, runStandalone, tempDir, type BenchRow } from './bench-support';
+import { argValue, freePort, infoRow, limitRow, median, quantile, quickMode, runStandalone, tempDir, type BenchRow } from './bench-support';
 import { ensureDataset, ensureViews, POLICIES_FILE, type Dataset } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';
 
@@ -74,6 +75,17 @@ async function metricsRssMb(port: number): Promise<number> {
   return Number(match[1]) / MB;
 }
 
+/** With `--api-env K=V,K=V`, settings added to the API's environment for this run. */
+const API_ENV: Record<string, string> = Object.fromEntries(
+  (argValue('--api-env') ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [key, ...value] = pair.split('=');
+      return [key, value.join('=')];
+    }),
+);
+
 interface Started {
   readonly child: ChildProcess;
   readonly readyMs: number;
@@ -96,6 +108,7 @@ async function startApi(dataDir: string, port: number): Promise<Started> {
       CHARGE_POLICIES_FILE: join(ROOT, 'config/charge-policies.json'),
       RUN_DEADLINE_FOLLOWER: 'false',
       LOG_LEVEL: 'warn',
+      ...API_ENV,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -224,7 +237,9 @@ export async function memoryBenchmark(options: { quick?: boolean; dataset?: Data
   rows.push(infoRow(`API CPU while idle ${idleMs / 1000} s after ready, no webhooks.db, ${size}`, fresh.idleCpuSeconds, 'cpu-s'));
   rows.push(limitRow(`API peak RSS, no webhooks.db (as after a restore), ${size}`, fresh.peakRssMb, 'MB', { below: 300 }));
   agent.destroy();
-  return rows;
+  // Rows measured with --api-env say so in their names.
+  const note = Object.entries(API_ENV).map(([key, value]) => `${key}=${value}`).join(' ');
+  return note ? rows.map((row) => ({ ...row, name: `${row.name}, API with ${note}` })) : rows;
 }
 
 if (require.main === module) runStandalone('memory and start-up benchmark', () => memoryBenchmark());

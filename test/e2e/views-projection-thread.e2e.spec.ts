@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Desk, figures, HOUR, iso, MINUTE, nowSecond, startViewsApp, view, type ViewsApp } from '../support/views-scenario';
 
 /**
- * The projection runner works on the request thread by default (PROJECTION_THREAD=main) or on a
- * worker thread of its own (PROJECTION_THREAD=worker). Either way the views answer the same figures
+ * The projection runner works on a worker thread of its own (PROJECTION_THREAD=worker, what `auto`
+ * picks with two cores or more) or on the request thread (PROJECTION_THREAD=main, what `auto` picks
+ * on one core). Either way the views answer the same figures
  * for the same commands, read-your-writes holds through minPosition, readiness reports each
  * projection caught up, and a restart picks up from the checkpoints without counting twice.
  */
