@@ -394,6 +394,38 @@ describe('SQLite event store', () => {
       await store.close();
     });
 
+    it('while nothing is committed an idle follower does not read the file; a commit of either connection after the quiet is read', async () => {
+      const path = tempFile();
+      const writer = open(path);
+      await writer.append('q0', [{ type: 'A', data: {} }]);
+      // A connection that only follows, as the projections' worker thread has.
+      const follower = SqliteEventStore.open({ path, pollIntervalMs: 5 });
+      const statement = (follower as unknown as { pageStmt: { all: (...args: unknown[]) => unknown[] } }).pageStmt;
+      const read = statement.all.bind(statement);
+      let fileReads = 0;
+      statement.all = (...args) => (fileReads++, read(...args));
+      const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+      // Closing the stores ends the follower, also when an expectation fails.
+      try {
+        const following = take(follower.followPagesAfter(await follower.headPosition(), 100), 3);
+        await pause(150);
+        // About thirty polls: the first read found nothing, and no connection committed since.
+        expect(fileReads).toBeLessThanOrEqual(2);
+        await writer.append('q1', [{ type: 'B', data: {} }]);
+        await pause(100);
+        // One of this connection's own groups, written one append at a time (a duplicate id in it).
+        const stored = (await collect(writer.readAll()))[0].id;
+        await Promise.allSettled([follower.append('q2', [{ type: 'C', data: {} }]), follower.append('q3', [{ type: 'D', data: {} }, { id: stored, type: 'X', data: {} }])]);
+        await pause(100);
+        await writer.append('q4', [{ type: 'E', data: {} }]);
+        expect((await following).flat().map(label)).toEqual(['1:q1:0:B', '2:q2:0:C', '3:q4:0:E']);
+      } finally {
+        await follower.close();
+        await writer.close();
+      }
+    });
+
     it('ends a follower waiting for commits when it is closed, and when the store closes', async () => {
       const store = open(tempFile());
       const closedBySubscriber = store.followPagesAfter(undefined, 10);

@@ -139,6 +139,10 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   private readonly recent = new RecentEvents<EventArrayRow, RecordedEvent>(RECENT_EVENTS, (row) => recordedOf(...row));
   /** The rows the group being written has inserted so far, in position order. */
   private written: EventArrayRow[] = [];
+  /** Counts the groups this connection has tried to commit: a follower reads the file again after any. */
+  private groupsTried = 0;
+  /** Changes when another connection commits (SQLite's data_version). */
+  private readonly dataVersionStmt: Database.Statement<[], number>;
   private revisionsDataVersion: number | undefined;
 
   private constructor(options: SqliteEventStoreOptions) {
@@ -212,7 +216,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     // and flush() writes the group again with commitOneByOne, which gives every append the
     // outcome it has there. The transaction holds the write lock from its first statement, so
     // positions are counted here from one read.
-    const dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck();
+    const dataVersionStmt = (this.dataVersionStmt = this.db.prepare<[], number>('PRAGMA data_version').pluck());
     this.commitTogether = this.db.transaction((group: readonly PendingAppend[], outcomes: Outcome[]) => {
       try {
         // Inside the transaction the write lock is held: no other connection commits until it ends.
@@ -308,8 +312,10 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       } catch (error) {
         // BEGIN or COMMIT failed, or SQLite rolled the transaction back: nothing of the group is written.
         for (const append of group) append.reject(translate(error, append.stream));
+        this.groupsTried++;
         continue;
       }
+      this.groupsTried++;
       group.forEach((append, i) => {
         const outcome = outcomes[i];
         if (outcome.ok) append.resolve(committed && outcome.rows ? this.withRecorded(outcome.result, this.written.slice(...outcome.rows)) : outcome.result);
@@ -502,18 +508,28 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
       try {
         // The file is read first, and again whenever waiting timed out instead of being woken by a commit here.
         let readFile = true;
+        // What had been committed when a read of the file last found nothing after `after`: while
+        // no connection has committed since, the file has nothing new (an idle poll costs a PRAGMA).
+        let quiet: string | undefined;
         while (!stopped && !store.closed) {
           const kept = store.recent.after(after, pageSize);
           // After a page read from the file the file is read again (as after a wait that timed
           // out): what another connection committed just after this one's last commit comes at once.
-          const fromFile: boolean = kept === undefined || (kept.length === 0 && readFile);
-          const page = fromFile || kept === undefined ? store.guard(() => store.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row)) : kept;
+          let fromFile: boolean = kept === undefined || (kept.length === 0 && readFile);
+          let committed: string | undefined;
+          if (fromFile) {
+            committed = `${store.guard(() => store.dataVersionStmt.get())}/${store.groupsTried}`;
+            if (committed === quiet) fromFile = false;
+          }
+          const page = fromFile ? store.guard(() => store.pageStmt.all(after, pageSize)).map((row) => recordedOf(...row)) : (kept ?? []);
           if (page.length > 0) {
             after = toSequence(page[page.length - 1].position);
             readFile = fromFile;
+            quiet = undefined;
             yield page;
             continue;
           }
+          if (fromFile) quiet = committed;
           readFile = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(true), store.pollIntervalMs);
             wake = () => {
