@@ -18,6 +18,11 @@ export function projectionWorkerAvailable(): boolean {
   return workerScript() !== undefined;
 }
 
+/** What tells the host that this process committed: the store the request thread appends to. */
+export interface CommitSource {
+  onCommitted(listener: () => void): () => void;
+}
+
 interface HostLogger {
   log(message: string): void;
   warn(message: string): void;
@@ -39,16 +44,23 @@ export class ProjectionWorkerHost {
   private stopping = false;
   private restartDelayMs = 1000;
   private restartTimer: NodeJS.Timeout | undefined;
+  private stopTelling: (() => void) | undefined;
 
+  /**
+   * `commits`: when given, each commit of this process is passed on to the worker, whose store
+   * then reads the file at once instead of at its next poll.
+   */
   constructor(
     private readonly settings: ProjectionWorkerSettings,
     private readonly runner: ProjectionRunner,
     private readonly logger: HostLogger,
+    private readonly commits?: CommitSource,
   ) {}
 
   start(): void {
     const worker = new Worker(workerScript()!, { workerData: this.settings });
     this.worker = worker;
+    this.stopTelling ??= this.commits?.onCommitted(() => this.worker?.postMessage({ type: 'committed' }));
     worker.on('message', (message: ProjectionWorkerMessage) => {
       if (message.type === 'failures') this.runner.reportFailures(message.failures);
       else if (message.type === 'log') this.logger[message.level](message.message);
@@ -71,6 +83,8 @@ export class ProjectionWorkerHost {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    this.stopTelling?.();
+    this.stopTelling = undefined;
     const worker = this.worker;
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

@@ -25,8 +25,11 @@ export type ProjectionWorkerMessage =
   | { readonly type: 'log'; readonly level: 'log' | 'warn'; readonly message: string }
   | { readonly type: 'stopped' };
 
-/** How soon an append on another connection reaches the runner here (no in-process wake-up crosses threads). */
-const POLL_INTERVAL_MS = 5;
+/**
+ * How soon an append of another process reaches the runner here. The request thread's commits
+ * come at once: the host passes each on ('committed'), and the store here reads the file.
+ */
+const POLL_INTERVAL_MS = 50;
 /** How often failures are reported while they change. */
 const REPORT_INTERVAL_MS = 100;
 
@@ -46,7 +49,10 @@ async function run(port: NonNullable<typeof parentPort>, settings: ProjectionWor
     reported = text;
   };
   const timer = setInterval(report, REPORT_INTERVAL_MS);
+  // The SQLite store can be told that another connection committed; EventStoreDB's subscription needs no telling.
+  const poke = (store as Partial<{ poke(): void }>).poke?.bind(store);
   port.on('message', (message: { type: string }) => {
+    if (message.type === 'committed') poke?.();
     if (message.type !== 'stop') return;
     clearInterval(timer);
     void runner

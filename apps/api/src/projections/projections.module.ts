@@ -5,9 +5,14 @@ import type { AppConfig } from '../config/app-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { apiProjections } from './api-projections';
-import { ProjectionWorkerHost, projectionWorkerAvailable } from './projection-worker-host';
+import { ProjectionWorkerHost, projectionWorkerAvailable, type CommitSource } from './projection-worker-host';
 
 export const READ_MODELS = Symbol('READ_MODELS');
+
+/** A store that says when this process committed (the SQLite adapter), so the worker need not wait for its poll. */
+function tellsCommits(store: EventStore): store is EventStore & CommitSource {
+  return typeof (store as Partial<CommitSource>).onCommitted === 'function';
+}
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
 
 /**
@@ -66,8 +71,8 @@ export class ProjectionsModule {
         },
         {
           provide: ProjectionLifecycle,
-          inject: [PROJECTION_RUNNER, READ_MODELS],
-          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore) => {
+          inject: [PROJECTION_RUNNER, READ_MODELS, EVENT_STORE],
+          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore, store: EventStore) => {
             const logger = new Logger('Projections');
             const worker = inWorker
               ? new ProjectionWorkerHost(
@@ -80,6 +85,7 @@ export class ProjectionsModule {
                   },
                   runner,
                   { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
+                  tellsCommits(store) ? store : undefined,
                 )
               : undefined;
             return new ProjectionLifecycle(runner, readModels, config.runProjections, worker);

@@ -426,6 +426,36 @@ describe('SQLite event store', () => {
       }
     });
 
+    it('tells onCommitted listeners of each group this connection commits, and poke makes another connection read the file at once', async () => {
+      const path = tempFile();
+      const writer = open(path);
+      // A poll far longer than the test: only a poke can bring the follower what the writer commits.
+      const follower = SqliteEventStore.open({ path, pollIntervalMs: 60_000 });
+      try {
+        await writer.append('p0', [{ type: 'A', data: {} }]);
+        const following = take(follower.followPagesAfter(await follower.headPosition(), 100), 2);
+        let told = 0;
+        const stop = writer.onCommitted(() => {
+          told++;
+          follower.poke();
+        });
+        // Let the follower read the file once and start waiting.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await Promise.all([writer.append('p1', [{ type: 'B', data: {} }]), writer.append('p2', [{ type: 'C', data: {} }])]);
+        expect(told).toBe(1); // one group
+        await writer.append('p3', [{ type: 'D', data: {} }]);
+        expect(told).toBe(2);
+        const pages = await following;
+        expect(pages.flat().map(label)).toEqual(['1:p1:0:B', '2:p2:0:C']);
+        stop();
+        await writer.append('p4', [{ type: 'E', data: {} }]);
+        expect(told).toBe(2);
+      } finally {
+        await follower.close();
+        await writer.close();
+      }
+    });
+
     it('ends a follower waiting for commits when it is closed, and when the store closes', async () => {
       const store = open(tempFile());
       const closedBySubscriber = store.followPagesAfter(undefined, 10);

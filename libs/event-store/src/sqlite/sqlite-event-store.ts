@@ -110,7 +110,10 @@ type StoredTextRow = [position: number, stream: string, revision: number, type: 
  */
 export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpReader, PageFollower {
   private readonly db: Database.Database;
-  private readonly wakers = new Set<() => void>();
+  /** The followers waiting for commits: `readFile` when what woke them may be in the file only. */
+  private readonly wakers = new Set<(readFile: boolean) => void>();
+  /** Told after each group this connection commits (onCommitted). */
+  private readonly committedListeners = new Set<() => void>();
   private readonly pollIntervalMs: number;
   private closed = false;
   private pending: PendingAppend[] = [];
@@ -499,8 +502,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     this.assertOpen();
     let after = position ? toSequence(position) : -1;
     let stopped = false;
-    let wake: (() => void) | undefined;
-    const waker = () => wake?.();
+    let wake: ((readFile: boolean) => void) | undefined;
+    const waker = (readFile: boolean) => wake?.(readFile);
     this.wakers.add(waker);
 
     const store = this;
@@ -532,9 +535,9 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
           if (fromFile) quiet = committed;
           readFile = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => resolve(true), store.pollIntervalMs);
-            wake = () => {
+            wake = (readFile) => {
               clearTimeout(timer);
-              resolve(false);
+              resolve(readFile);
             };
           });
           wake = undefined;
@@ -546,7 +549,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
 
     return stoppable(follow(), () => {
       stopped = true;
-      waker();
+      waker(true);
     });
   }
 
@@ -566,7 +569,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     // Appends already accepted are written before the file is released.
     this.flush();
     this.closed = true;
-    for (const wake of this.wakers) wake();
+    for (const wake of this.wakers) wake(true);
+    this.committedListeners.clear();
     this.db.close();
   }
 
@@ -579,7 +583,26 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   }
 
   private wakeSubscribers(): void {
-    for (const wake of this.wakers) wake();
+    for (const wake of this.wakers) wake(false);
+    for (const listener of this.committedListeners) listener();
+  }
+
+  /**
+   * `listener` is called after each group of appends this connection commits, once their callers
+   * have their answers (also after a group that failed: it costs a follower one read). Returns
+   * what stops it. Another thread's followers of the same file can be woken with `poke`.
+   */
+  onCommitted(listener: () => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
+
+  /**
+   * Wakes the followers of this connection to read the file now: another connection (another
+   * thread's, in this process) has committed. Without it they find the commit at their next poll.
+   */
+  poke(): void {
+    for (const wake of this.wakers) wake(true);
   }
 
   private assertOpen(): void {
