@@ -456,6 +456,38 @@ describe('SQLite event store', () => {
       }
     });
 
+    it('keeps a poke that comes while the follower is busy with a page, and ignores a listener that throws', async () => {
+      const path = tempFile();
+      const writer = open(path);
+      const follower = SqliteEventStore.open({ path, pollIntervalMs: 60_000 });
+      const within = <T>(promise: Promise<T>) =>
+        Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no page within 2 s')), 2000))]);
+      try {
+        const subscription = follower.followPagesAfter(undefined, 100);
+        const pages = subscription[Symbol.asyncIterator]();
+        const first = pages.next();
+        // The follower's own commit comes from memory; it then holds that page, not waiting.
+        await follower.append('own', [{ type: 'A', data: {} }]);
+        expect(((await within(first)).value as RecordedEvent[]).map(label)).toEqual(['0:own:0:A']);
+        await writer.append('other', [{ type: 'B', data: {} }]);
+        follower.poke();
+        expect(((await within(pages.next())).value as RecordedEvent[]).map(label)).toEqual(['1:other:0:B']);
+        await subscription.close();
+
+        let toldAfter = 0;
+        writer.onCommitted(() => {
+          throw new Error('a listener that fails');
+        });
+        writer.onCommitted(() => toldAfter++);
+        await writer.append('w1', [{ type: 'C', data: {} }]);
+        await writer.append('w2', [{ type: 'D', data: {} }]);
+        expect(toldAfter).toBe(2);
+      } finally {
+        await follower.close();
+        await writer.close();
+      }
+    });
+
     it('ends a follower waiting for commits when it is closed, and when the store closes', async () => {
       const store = open(tempFile());
       const closedBySubscriber = store.followPagesAfter(undefined, 10);

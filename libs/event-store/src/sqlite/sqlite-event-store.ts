@@ -503,7 +503,12 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     let after = position ? toSequence(position) : -1;
     let stopped = false;
     let wake: ((readFile: boolean) => void) | undefined;
-    const waker = (readFile: boolean) => wake?.(readFile);
+    // A poke that comes while the subscriber is busy with a page is kept for the next turn.
+    let poked = false;
+    const waker = (readFile: boolean) => {
+      if (wake) wake(readFile);
+      else if (readFile) poked = true;
+    };
     this.wakers.add(waker);
 
     const store = this;
@@ -518,9 +523,10 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
           const kept = store.recent.after(after, pageSize);
           // After a page read from the file the file is read again (as after a wait that timed
           // out): what another connection committed just after this one's last commit comes at once.
-          let fromFile: boolean = kept === undefined || (kept.length === 0 && readFile);
+          let fromFile: boolean = kept === undefined || (kept.length === 0 && (readFile || poked));
           let committed: string | undefined;
           if (fromFile) {
+            poked = false;
             committed = `${store.guard(() => store.dataVersionStmt.get())}/${store.groupsTried}`;
             if (committed === quiet) fromFile = false;
           }
@@ -584,13 +590,20 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
 
   private wakeSubscribers(): void {
     for (const wake of this.wakers) wake(false);
-    for (const listener of this.committedListeners) listener();
+    for (const listener of this.committedListeners) {
+      try {
+        listener();
+      } catch {
+        // A listener is told, not asked: its failure must not leave the appends after it unanswered.
+      }
+    }
   }
 
   /**
    * `listener` is called after each group of appends this connection commits, once their callers
-   * have their answers (also after a group that failed: it costs a follower one read). Returns
-   * what stops it. Another thread's followers of the same file can be woken with `poke`.
+   * have their answers (also after a group whose appends were all refused: it costs a follower
+   * one read); what it throws is ignored. Returns what stops it. Another thread's followers of the
+   * same file can be woken with `poke`.
    */
   onCommitted(listener: () => void): () => void {
     this.committedListeners.add(listener);
@@ -599,7 +612,8 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
 
   /**
    * Wakes the followers of this connection to read the file now: another connection (another
-   * thread's, in this process) has committed. Without it they find the commit at their next poll.
+   * thread's, in this process) has committed. A follower busy with a page reads the file when it
+   * next looks. Without a poke they find the commit at their next poll.
    */
   poke(): void {
     for (const wake of this.wakers) wake(true);
