@@ -27,7 +27,7 @@ export async function runLoad(
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
-  const client = process.env.BENCH_HTTP_CLIENT === 'node' ? nodeClient(baseUrl, concurrency) : undiciClient(baseUrl, concurrency);
+  const client = process.env.BENCH_HTTP_CLIENT === 'node' ? nodeHttpClient(baseUrl, concurrency) : undiciClient(baseUrl, concurrency);
   const send: Send = async (method, path, body, headers = {}) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const started = performance.now();
@@ -50,7 +50,8 @@ export async function runLoad(
   return { requests: sorted.length, errors, seconds, perSecond: sorted.length / seconds, p50Ms: at(0.5), p99Ms: at(0.99) };
 }
 
-interface Client {
+/** Sends requests over kept-alive connections; `close` releases them. */
+export interface Client {
   send(method: string, path: string, payload: string | undefined, headers: Record<string, string>): Promise<HttpAnswer>;
   close(): Promise<void>;
 }
@@ -76,8 +77,11 @@ function undiciClient(baseUrl: string, concurrency: number): Client {
   };
 }
 
-/** node:http's keep-alive agent (`BENCH_HTTP_CLIENT=node`), the load generator of earlier runs. */
-function nodeClient(baseUrl: string, concurrency: number): Client {
+/**
+ * node:http's keep-alive agent: the load generator of earlier runs (`BENCH_HTTP_CLIENT=node`), and
+ * the soak benchmark's client.
+ */
+export function nodeHttpClient(baseUrl: string, concurrency: number): Client {
   const url = new URL(baseUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   return {
@@ -97,6 +101,7 @@ function nodeClient(baseUrl: string, concurrency: number): Client {
             res.setEncoding('utf8');
             res.on('data', (chunk) => (text += chunk));
             res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+            res.on('error', reject);
           },
         );
         req.on('error', reject);

@@ -13,10 +13,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { tempDir } from './bench-support';
+import { freePort, tempDir } from './bench-support';
+import { nodeHttpClient, type Client, type HttpAnswer } from './http-load';
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
@@ -37,48 +36,13 @@ const MAX_IN_FLIGHT = 1000;
 const SAMPLE_EVERY_MS = 5000;
 const KEY = 'service-soak-key-0123456789';
 
-interface Answer {
-  readonly status: number;
-  readonly body: string;
-}
+const connections = new Map<number, Client>();
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-
-function send(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolveAnswer, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          authorization: `Bearer ${KEY}`,
-          ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
-          ...headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (text += chunk));
-        res.on('end', () => resolveAnswer({ status: res.statusCode ?? 0, body: text }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((done) => server.close(done));
-  return port;
+/** A request to the API on `port` with the service key, over node:http's kept-alive connections. */
+function send(port: number, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+  let client = connections.get(port);
+  if (!client) connections.set(port, (client = nodeHttpClient(`http://127.0.0.1:${port}`, 256)));
+  return client.send(method, path, body === undefined ? undefined : JSON.stringify(body), { authorization: `Bearer ${KEY}`, ...headers });
 }
 
 function startApi(port: number, dataDir: string): Promise<ChildProcess> {
@@ -297,7 +261,8 @@ async function soak(): Promise<boolean> {
     if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ ...result, samples }, null, 2));
     return pass;
   } finally {
-    agent.destroy();
+    for (const client of connections.values()) await client.close();
+    connections.clear();
     api.removeAllListeners('exit');
     const exited = new Promise((done) => api.once('exit', done));
     api.kill('SIGTERM');
