@@ -55,12 +55,17 @@ describe('business time of a command', () => {
     expect(error.message).toContain(t(3));
   });
 
-  it('is compared with the latest event, whatever its type', () => {
-    given(...restoredHistory(), {
+  it('is compared with the latest fact: an alarm dated later never blocks a fact', () => {
+    const laterAlarm = {
       type: 'SlaWarningReached',
       data: { metric: 'report', threshold: 0.5, dueAt: t(1470), policyVersion: 1, at: t(40) },
-    })
+    } as const;
+    given(...restoredHistory(), laterAlarm)
       .when({ type: 'CompleteRevisit', data: { by: 'd', outcome: 'o', at: t(35) } })
+      .then([{ type: 'RevisitCompleted', data: { by: 'd', outcome: 'o', at: t(35) } }]);
+    // The restore (the last fact) still bounds it.
+    given(...restoredHistory(), laterAlarm)
+      .when({ type: 'CompleteRevisit', data: { by: 'd', outcome: 'o', at: t(1) } })
       .thenFails('AT_BEFORE_LAST_EVENT');
   });
 

@@ -14,7 +14,9 @@ export type Decision = { ok: true; events: TicketEvent[] } | { ok: false; error:
  * Checks run in this order, so a request gets the most fundamental complaint first:
  * command type and `now` -> existence (TICKET_NOT_FOUND / TICKET_ALREADY_EXISTS) -> fields
  * (INVALID_INPUT) -> `at` parsable and not in the future (INVALID_INPUT / AT_IN_FUTURE) -> the
- * lifecycle rules (INVALID_TRANSITION) -> `at` not before the last event (AT_BEFORE_LAST_EVENT).
+ * lifecycle rules (INVALID_TRANSITION) -> `at` not before the last fact (AT_BEFORE_LAST_EVENT).
+ * Only facts bound `at`: an alarm the engine raised never blocks a fact entered late. Which of
+ * the alarms such a fact makes untrue is `decideWithAlarms`'s part.
  */
 export function decide(command: TicketCommand, state: TicketState, now: string): Decision {
   if (!(TICKET_COMMAND_TYPES as readonly string[]).includes(command?.type)) {
@@ -40,10 +42,10 @@ export function decide(command: TicketCommand, state: TicketState, now: string):
   if (typeof at !== 'string') return { ok: false, error: at };
 
   const decision = decideOnTicket(command, state, at);
-  if (decision.ok && at < state.lastEventAt) {
+  if (decision.ok && at < state.lastFactAt) {
     return fail(
       'AT_BEFORE_LAST_EVENT',
-      `at ${at} is earlier than the ticket's last event (${state.lastEventAt}): history cannot run backwards`,
+      `at ${at} is earlier than the ticket's last fact (${state.lastFactAt}): history cannot run backwards`,
       'at',
     );
   }

@@ -1,5 +1,5 @@
 import { CorruptTicketHistory } from './ticket-errors';
-import type { TicketEvent } from './ticket-events';
+import { isFact, type SlaAlarmWithdrawn, type TicketEvent } from './ticket-events';
 import type { Ticket, TicketState } from './ticket-state';
 
 /**
@@ -44,6 +44,7 @@ export function evolve(state: TicketState, event: TicketEvent): TicketState {
       revisits: [],
       reopenCount: 0,
       lastEventAt: data.at,
+      lastFactAt: data.at,
       slaWarnings: [],
       slaBreaches: [],
       escalations: [],
@@ -52,9 +53,10 @@ export function evolve(state: TicketState, event: TicketEvent): TicketState {
   const ticket: Ticket = {
     ...state,
     version: state.version + 1,
-    // The latest, not the last: an engine event dated at a due time that was noticed late must
-    // not let the next command slip in before what already happened.
+    // The latest, not the last: an alarm is dated at its due time, which may be before a fact
+    // entered after it, and a late fact may be dated before an alarm.
     lastEventAt: event.data.at > state.lastEventAt ? event.data.at : state.lastEventAt,
+    lastFactAt: isFact(event) && event.data.at > state.lastFactAt ? event.data.at : state.lastFactAt,
   };
   return apply(ticket, event);
 }
@@ -123,20 +125,45 @@ function apply(ticket: Ticket, event: TicketEvent): Ticket {
       };
     case 'SlaWarningReached': {
       const { metric, threshold, dueAt, policyVersion, at } = event.data;
-      return { ...ticket, slaWarnings: [...ticket.slaWarnings, { metric, threshold, dueAt, policyVersion, at }] };
+      const warning = { revision: ticket.version, withdrawn: null, metric, threshold, dueAt, policyVersion, at };
+      return { ...ticket, slaWarnings: [...ticket.slaWarnings, warning] };
     }
     case 'SlaBreached': {
       const { metric, dueAt, policyVersion, at } = event.data;
-      return { ...ticket, slaBreaches: [...ticket.slaBreaches, { metric, dueAt, policyVersion, at }] };
+      return { ...ticket, slaBreaches: [...ticket.slaBreaches, { revision: ticket.version, withdrawn: null, metric, dueAt, policyVersion, at }] };
     }
     case 'EscalationRequired': {
       const { metric, reason, at } = event.data;
-      return { ...ticket, escalations: [...ticket.escalations, { metric, reason, at }] };
+      return { ...ticket, escalations: [...ticket.escalations, { revision: ticket.version, withdrawn: null, metric, reason, at }] };
     }
+    case 'SlaAlarmWithdrawn':
+      return withdraw(ticket, event);
     default: {
       const _never: never = event;
       const type = (_never as { type: unknown }).type;
       throw new CorruptTicketHistory(`unknown event type ${String(type)}`, String(type), ticket.version);
+    }
+  }
+}
+
+/**
+ * Marks the alarm a withdrawal names. A withdrawal whose alarm is not in the state (a replay cut
+ * by business time, where the alarm is dated after the cut and the withdrawal before) changes nothing.
+ */
+function withdraw(ticket: Ticket, { data }: SlaAlarmWithdrawn): Ticket {
+  const withdrawn = { at: data.at, reason: data.reason, revision: ticket.version };
+  const mark = <A extends { revision: number; withdrawn: unknown }>(alarms: readonly A[]): readonly A[] =>
+    alarms.map((alarm) => (alarm.revision === data.alarmRevision && alarm.withdrawn === null ? { ...alarm, withdrawn } : alarm));
+  switch (data.alarm) {
+    case 'warning':
+      return { ...ticket, slaWarnings: mark(ticket.slaWarnings) };
+    case 'breach':
+      return { ...ticket, slaBreaches: mark(ticket.slaBreaches) };
+    case 'escalation':
+      return { ...ticket, escalations: mark(ticket.escalations) };
+    default: {
+      const _never: never = data.alarm;
+      return _never;
     }
   }
 }

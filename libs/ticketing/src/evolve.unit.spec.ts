@@ -40,6 +40,7 @@ describe('evolve', () => {
       policyVersion: 1,
       reportedAt: t(0),
       lastEventAt: t(0),
+      lastFactAt: t(0),
       paused: null,
       dispatches: [],
       ratings: { consultation: null, onsite: null, product: null },
@@ -153,11 +154,37 @@ describe('evolve', () => {
       { type: 'EscalationRequired', data: { metric: 'response', reason: 'no answer in 30 min', at: t(30) } },
     );
     expect(ticket.slaWarnings).toEqual([
-      { metric: 'response', threshold: 0.5, dueAt: t(30), policyVersion: 1, at: t(15) },
+      { revision: 1, withdrawn: null, metric: 'response', threshold: 0.5, dueAt: t(30), policyVersion: 1, at: t(15) },
     ]);
-    expect(ticket.slaBreaches).toEqual([{ metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) }]);
-    expect(ticket.escalations).toEqual([{ metric: 'response', reason: 'no answer in 30 min', at: t(30) }]);
+    expect(ticket.slaBreaches).toEqual([{ revision: 2, withdrawn: null, metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) }]);
+    expect(ticket.escalations).toEqual([{ revision: 3, withdrawn: null, metric: 'response', reason: 'no answer in 30 min', at: t(30) }]);
     expect(ticket.version).toBe(3);
+  });
+
+  it('marks a withdrawn alarm with its withdrawal and keeps it in its list', () => {
+    const ticket = replay(
+      reported(),
+      { type: 'SlaBreached', data: { metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) } },
+      { type: 'EscalationRequired', data: { metric: 'response', reason: 'late', at: t(30) } },
+      acknowledged(t(20)),
+      { type: 'SlaAlarmWithdrawn', data: { alarm: 'breach', metric: 'response', alarmRevision: 1, reason: 'in time', at: t(20) } },
+      { type: 'SlaAlarmWithdrawn', data: { alarm: 'escalation', metric: 'response', alarmRevision: 2, reason: 'its breach', at: t(20) } },
+    );
+    expect(ticket.slaBreaches).toEqual([
+      { revision: 1, withdrawn: { at: t(20), reason: 'in time', revision: 4 }, metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) },
+    ]);
+    expect(ticket.escalations[0]?.withdrawn).toEqual({ at: t(20), reason: 'its breach', revision: 5 });
+    expect(ticket.lastFactAt).toBe(t(20));
+    expect(ticket.lastEventAt).toBe(t(30));
+  });
+
+  it('ignores a withdrawal whose alarm it does not hold (a replay cut by business time)', () => {
+    const before = replay(reported(), acknowledged(t(20)));
+    const after = ticketOf(
+      evolve(before, { type: 'SlaAlarmWithdrawn', data: { alarm: 'warning', metric: 'response', alarmRevision: 7, reason: 'x', at: t(20) } }),
+    );
+    expect(after.slaWarnings).toEqual([]);
+    expect(after.version).toBe(before.version + 1);
   });
 
   it('keeps the latest business time when an event is dated earlier than one before it', () => {
@@ -166,6 +193,16 @@ describe('evolve', () => {
       data: { metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) },
     });
     expect(ticket.lastEventAt).toBe(t(40));
+    expect(ticket.lastFactAt).toBe(t(40));
+  });
+
+  it('moves lastFactAt with facts only: an alarm dated later leaves it', () => {
+    const ticket = replay(reported(), {
+      type: 'SlaBreached',
+      data: { metric: 'response', dueAt: t(30), policyVersion: 1, at: t(30) },
+    });
+    expect(ticket.lastEventAt).toBe(t(30));
+    expect(ticket.lastFactAt).toBe(t(0));
   });
 
   it('never changes the state it is given', () => {

@@ -8,6 +8,7 @@ export * from './ticket-state';
 export * from './upcast-ticket-event';
 export { evolve } from './evolve';
 export { decide, type Decision } from './decide';
+export { decideWithAlarms, type AlarmContext } from './decide-with-alarms';
 export * from './sla';
 export * from './assets';
 export * from './charges';

@@ -85,6 +85,19 @@ export type SlaBreached = Event<
 /** Raised by the engine when a breach (or a rule) calls for someone above the desk to act. */
 export type EscalationRequired = Event<'EscalationRequired', { metric: string; reason: string; at: IsoInstant }>;
 
+/** Which kind of alarm a withdrawal takes back. */
+export type AlarmKind = 'warning' | 'breach' | 'escalation';
+
+/**
+ * Recorded with a fact, dated before an alarm, that makes the alarm untrue (an acknowledgement
+ * entered late, in time after all): the alarm at `alarmRevision` no longer stands. `at` is the
+ * fact's business time. The alarm itself is never edited or deleted.
+ */
+export type SlaAlarmWithdrawn = Event<
+  'SlaAlarmWithdrawn',
+  { alarm: AlarmKind; metric: string; alarmRevision: number; reason: string; at: IsoInstant }
+>;
+
 export type TicketEvent =
   | TicketReported
   | ResponseAcknowledged
@@ -101,12 +114,29 @@ export type TicketEvent =
   | TicketReopened
   | SlaWarningReached
   | SlaBreached
-  | EscalationRequired;
+  | EscalationRequired
+  | SlaAlarmWithdrawn;
 
 export type TicketEventType = TicketEvent['type'];
 
-/** Events only the engine raises (no command produces them). */
+/** Events only the engine raises (no command produces them): its alarms. */
 export type EngineRaisedTicketEvent = SlaWarningReached | SlaBreached | EscalationRequired;
+
+/** What the engine derives from the facts: its alarms, and the withdrawals of alarms facts made untrue. */
+export type DerivedTicketEvent = EngineRaisedTicketEvent | SlaAlarmWithdrawn;
+
+/** What people and services report: every event a lifecycle command records. */
+export type TicketFact = Exclude<TicketEvent, DerivedTicketEvent>;
+
+export const DERIVED_TICKET_EVENT_TYPES = ['SlaWarningReached', 'SlaBreached', 'EscalationRequired', 'SlaAlarmWithdrawn'] as const satisfies readonly DerivedTicketEvent['type'][];
+
+/**
+ * A fact, as opposed to what the engine derived from facts. Only facts move the clocks and bound
+ * the business time of the next fact; alarms never block a fact.
+ */
+export function isFact(event: TicketEvent): event is TicketFact {
+  return !(DERIVED_TICKET_EVENT_TYPES as readonly string[]).includes(event.type);
+}
 
 export const TICKET_EVENT_TYPES = [
   'TicketReported',
@@ -125,6 +155,7 @@ export const TICKET_EVENT_TYPES = [
   'SlaWarningReached',
   'SlaBreached',
   'EscalationRequired',
+  'SlaAlarmWithdrawn',
 ] as const satisfies readonly TicketEventType[];
 
 // Compile-time check that the list above names every member of the union, not just some.

@@ -45,17 +45,24 @@ export type Rating = Readonly<{ score: number; comment: string | null; at: IsoIn
 
 export type Revisit = Readonly<{ by: string; outcome: string; at: IsoInstant }>;
 
-export type SlaWarning = Readonly<{
-  metric: string;
-  threshold: number;
-  dueAt: IsoInstant;
-  policyVersion: number;
-  at: IsoInstant;
-}>;
+/** How a late fact took an alarm back: its business time, why, and the revision that recorded it. */
+export type AlarmWithdrawal = Readonly<{ at: IsoInstant; reason: string; revision: number }>;
 
-export type SlaBreach = Readonly<{ metric: string; dueAt: IsoInstant; policyVersion: number; at: IsoInstant }>;
+/** What every alarm keeps: the revision that raised it, and its withdrawal while it has one. */
+type Alarm = Readonly<{ revision: number; withdrawn: AlarmWithdrawal | null }>;
 
-export type EscalationRequest = Readonly<{ metric: string; reason: string; at: IsoInstant }>;
+export type SlaWarning = Alarm &
+  Readonly<{
+    metric: string;
+    threshold: number;
+    dueAt: IsoInstant;
+    policyVersion: number;
+    at: IsoInstant;
+  }>;
+
+export type SlaBreach = Alarm & Readonly<{ metric: string; dueAt: IsoInstant; policyVersion: number; at: IsoInstant }>;
+
+export type EscalationRequest = Alarm & Readonly<{ metric: string; reason: string; at: IsoInstant }>;
 
 export type Ticket = Readonly<{
   status: Exclude<TicketStatus, 'none'>;
@@ -97,9 +104,12 @@ export type Ticket = Readonly<{
   ratings: Readonly<Record<SatisfactionKind, Rating | null>>;
   revisits: readonly Revisit[];
   reopenCount: number;
-  /** The latest business time in the history: no new event may be dated before it. */
+  /** The latest business time in the history, alarms included. */
   lastEventAt: IsoInstant;
+  /** The latest business time of a fact: no new fact may be dated before it (alarms never block one). */
+  lastFactAt: IsoInstant;
 
+  /** Every alarm raised, in the order raised; a withdrawn one keeps its place and says so. */
   slaWarnings: readonly SlaWarning[];
   slaBreaches: readonly SlaBreach[];
   escalations: readonly EscalationRequest[];
@@ -120,4 +130,10 @@ export function outstandingDispatch(ticket: Ticket, engineerId: string): Dispatc
   return ticket.dispatches.find(
     (dispatch) => dispatch.engineerId === engineerId && dispatch.arrivedAt === null && dispatch.stoodDownAt === null,
   );
+}
+
+/** Whether any alarm of the ticket stands (raised and not withdrawn): only then can a fact falsify one. */
+export function hasStandingAlarm(ticket: Ticket): boolean {
+  const standing = (alarm: { withdrawn: AlarmWithdrawal | null }) => alarm.withdrawn === null;
+  return ticket.slaWarnings.some(standing) || ticket.slaBreaches.some(standing) || ticket.escalations.some(standing);
 }

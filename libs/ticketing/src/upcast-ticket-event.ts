@@ -23,6 +23,7 @@ export const EVENT_SCHEMA_VERSION = {
   SlaWarningReached: 1,
   SlaBreached: 1,
   EscalationRequired: 1,
+  SlaAlarmWithdrawn: 1,
 } as const satisfies Record<TicketEventType, number>;
 
 export type UpcastResult = { ok: true; event: TicketEvent } | { ok: false; error: TicketError };

@@ -17,7 +17,13 @@ export interface AggregateType<State, Command, Event extends { type: string; dat
   streamOf(id: string): string;
   /** Folds events from the start, or onto `from`, the state of the events before them. */
   fold: Fold<State>;
-  decide(command: Command, state: State, now: string): { ok: true; events: Event[] } | { ok: false; error: DomainError };
+  /** `recorded` is the stream the state was folded from, for a decision that reads more than the state. */
+  decide(
+    command: Command,
+    state: State,
+    now: string,
+    recorded: readonly RecordedEvent[],
+  ): { ok: true; events: Event[] } | { ok: false; error: DomainError };
   schemaVersion(event: Event): number;
 }
 
@@ -80,7 +86,7 @@ export async function runCommand<State, Command, Event extends { type: string; d
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
         return { refusal: revisionMismatch(context.expectedRevision, revision) };
       }
-      const decision = type.decide(command, state, at);
+      const decision = type.decide(command, state, at, recorded);
       if (!decision.ok) return { refusal: domainProblem(decision.error) };
       if (decision.events.length > 0) return { events: decision.events };
       // Nothing to record (an idempotent no-op of the domain): the stream stays as it is.

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
+import { parseIsoDuration } from '@app/ticketing';
 
 export type Role = 'service' | 'auditor' | 'analyst' | 'admin';
 export const ROLES: readonly Role[] = ['service', 'auditor', 'analyst', 'admin'];
@@ -32,6 +33,8 @@ export interface AppConfig {
   readonly projectionBatchWindowMs: number;
   /** Whether this process raises SLA warnings, breaches and escalations when they fall due. */
   readonly runDeadlineFollower: boolean;
+  /** SLA_LATE_ENTRY_GRACE: how long alarms already due when a ticket is recorded wait for its late facts. */
+  readonly slaLateEntryGraceMs: number;
   /** Whether this process delivers webhooks. */
   readonly runWebhooks: boolean;
   /** Hosts webhooks may point at; undefined means any host. */
@@ -72,6 +75,7 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     projectionThread: projectionThread(oneOf(env, 'PROJECTION_THREAD', ['auto', 'main', 'worker'] as const, 'auto', false), cores),
     projectionBatchWindowMs: integer(env, 'PROJECTION_BATCH_WINDOW_MS', 10, 0, 1000),
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
+    slaLateEntryGraceMs: duration(env, 'SLA_LATE_ENTRY_GRACE', 0, 24 * 60 * 60_000),
     runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
     webhookAllowedHosts: text(env, 'WEBHOOK_ALLOWED_HOSTS')?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
@@ -105,6 +109,17 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function projectionThread(setting: 'auto' | 'main' | 'worker', cores: number): 'main' | 'worker' {
   if (setting !== 'auto') return setting;
   return cores >= 2 ? 'worker' : 'main';
+}
+
+/** An ISO 8601 duration (`PT10M`), in ms, from 0 to `maxMs`. */
+function duration(env: Env, name: string, fallbackMs: number, maxMs: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallbackMs;
+  const ms = parseIsoDuration(value.toUpperCase());
+  if (ms === undefined || ms > maxMs) {
+    throw new ConfigError(`${name} must be an ISO 8601 duration from PT0S to ${maxMs / 3_600_000} hours (PT10M, PT1H), not ${JSON.stringify(value)}`);
+  }
+  return ms;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, upper: boolean): T {

@@ -2,9 +2,10 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { createHash } from 'node:crypto';
 import { WrongExpectedRevision, type EventStore } from '@app/event-store';
-import { dueSlaAlarms, EVENT_SCHEMA_VERSION, toTicketEvent } from '@app/ticketing';
+import { dueSlaAlarms, EVENT_SCHEMA_VERSION, raisableNow, toTicketEvent } from '@app/ticketing';
 import { CLOCK, type Clock } from '../clock';
-import { EVENT_STORE } from '../event-store/event-store.module';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { appendChained } from '../commands/stream-commands';
 import { CommandStreams } from '../commands/command-streams';
@@ -20,9 +21,11 @@ export class RaiseSlaAlarms extends Command<{ raised: number }> {
 const MAX_ATTEMPTS = 5;
 
 /**
- * Exactly once, whoever runs it: the command id is derived from the alarms themselves, and the
- * append expects the revision that was read, so of several processes raising the same alarms
- * one append wins and the others, reading again, find nothing owed.
+ * Exactly once, whoever runs it: the command id is derived from the alarms themselves and the
+ * revision they were decided on, and the append expects that revision, so of several processes
+ * raising the same alarms one append wins and the others, reading again, find nothing owed. A
+ * late fact racing with this loses or wins the same way: whichever appends second decides again
+ * on the other's events (an alarm the fact makes untrue is then not raised, or is withdrawn).
  */
 @CommandHandler(RaiseSlaAlarms)
 export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { raised: number }> {
@@ -31,6 +34,7 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly policies: PolicyCatalog,
     private readonly streams: CommandStreams,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async execute({ ticketId }: RaiseSlaAlarms): Promise<{ raised: number }> {
@@ -41,10 +45,12 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
       if (!policy) return { raised: 0 };
       const now = this.clock.now();
       const history = ticket.recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));
-      const alarms = dueSlaAlarms(history, policy, now);
+      const reportRecordedAt = String(ticket.recorded[0]?.metadata.recordedAt ?? now);
+      const alarms = raisableNow(dueSlaAlarms(history, policy, now), { reportRecordedAt, graceMs: this.config.slaLateEntryGraceMs }, now);
       if (alarms.length === 0) return { raised: 0 };
+      // The revision is part of the id: an alarm withdrawn by a late fact may be owed again, with the same key, later.
       const key = alarms.map((a) => `${a.type}:${a.data.metric}:${'threshold' in a.data ? a.data.threshold : ''}:${a.data.at}`).join('|');
-      const commandId = `sla-alarms-${createHash('sha256').update(`${ticketId}|${key}`).digest('hex').slice(0, 32)}`;
+      const commandId = `sla-alarms-${createHash('sha256').update(`${ticketId}|${ticket.revision}|${key}`).digest('hex').slice(0, 32)}`;
       if (ticket.recorded.some((event) => event.metadata.commandId === commandId)) return { raised: 0 };
       try {
         await appendChained(

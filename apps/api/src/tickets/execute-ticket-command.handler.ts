@@ -1,21 +1,32 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decide, EVENT_SCHEMA_VERSION, isAssetTicketKind, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
+import { decideWithAlarms, EVENT_SCHEMA_VERSION, isAssetTicketKind, toTicketEvent, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
 import { ASSETS } from '../assets/asset-stream';
 import { problem, ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../clock';
 import { CommandStreams } from '../commands/command-streams';
+import { PolicyCatalog } from '../policies/policy-catalog';
 import { runCommand, type AggregateType, type CommandOutcome } from '../commands/stream-commands';
 import type { CommandContext } from './command-context';
 import { foldTicket, ticketStream } from './ticket-stream';
 
-export const TICKETS: AggregateType<TicketState, TicketCommand, TicketEvent> = {
-  name: 'ticket',
-  streamOf: ticketStream,
-  fold: foldTicket,
-  decide,
-  schemaVersion: (event) => EVENT_SCHEMA_VERSION[event.type],
-};
+/**
+ * Tickets as the command runner sees them. A fact may be dated before alarms the engine raised;
+ * the decision then reads the stream and the ticket's policy to withdraw those it makes untrue.
+ */
+export function ticketsUnder(policies: PolicyCatalog): AggregateType<TicketState, TicketCommand, TicketEvent> {
+  return {
+    name: 'ticket',
+    streamOf: ticketStream,
+    fold: foldTicket,
+    decide: (command, state, now, recorded) =>
+      decideWithAlarms(command, state, now, () => ({
+        history: recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) })),
+        policy: state.status === 'none' ? undefined : policies.find(state.policyId, state.policyVersion),
+      })),
+    schemaVersion: (event) => EVENT_SCHEMA_VERSION[event.type],
+  };
+}
 
 /** Any ticket command, with the ticket it is for and the context of the request that sent it. */
 export class ExecuteTicketCommand extends Command<CommandOutcome> {
@@ -30,10 +41,15 @@ export class ExecuteTicketCommand extends Command<CommandOutcome> {
 
 @CommandHandler(ExecuteTicketCommand)
 export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicketCommand, CommandOutcome> {
+  private readonly tickets: AggregateType<TicketState, TicketCommand, TicketEvent>;
+
   constructor(
     private readonly streams: CommandStreams,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    policies: PolicyCatalog,
+  ) {
+    this.tickets = ticketsUnder(policies);
+  }
 
   async execute({ ticketId, command, context }: ExecuteTicketCommand): Promise<CommandOutcome> {
     if (command.type === 'ReportTicket' && command.data.assetId) {
@@ -42,7 +58,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       command = { ...command, data: { ...command.data, at } };
       if ((await this.streams.load(ticketStream(ticketId), foldTicket, { fresh: true })).recorded.length === 0) await this.recordOnAsset(ticketId, command, context);
     }
-    return runCommand(this.streams, TICKETS, ticketId, command, context, () => this.clock.now());
+    return runCommand(this.streams, this.tickets, ticketId, command, context, () => this.clock.now());
   }
 
   /**

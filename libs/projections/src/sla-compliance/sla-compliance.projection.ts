@@ -18,7 +18,7 @@ import { type AlarmCountRow, type ClockCountRow, type ConsultationCountRow, Coun
 type HistoryEntry = { revision: number; event: TicketEvent };
 
 /** The fields the clocks read; free text (summaries, notes, reports) is left out of the stored history. */
-const CLOCK_FIELDS = ['at', 'kind', 'severity', 'zone', 'from', 'to', 'engineerId', 'tier', 'policyId', 'policyVersion', 'customerId', 'metric', 'threshold', 'dueAt'];
+const CLOCK_FIELDS = ['at', 'kind', 'severity', 'zone', 'from', 'to', 'engineerId', 'tier', 'policyId', 'policyVersion', 'customerId', 'metric', 'threshold', 'dueAt', 'alarm', 'alarmRevision'];
 
 function compact(entry: HistoryEntry): HistoryEntry {
   const data: Record<string, unknown> = {};
@@ -223,6 +223,7 @@ interface TicketWrites {
   readonly deleteClocks: WriteStatement;
   readonly insertClock: WriteStatement;
   readonly upsertAlarm: WriteStatement;
+  readonly deleteAlarms: WriteStatement;
   readonly upsertConsultation: WriteStatement;
   readonly upsertDeadline: WriteStatement;
   readonly deleteDeadline: WriteStatement;
@@ -242,6 +243,7 @@ function writeStatementsFor(statement: WriteStatements, t: TableNames): TicketWr
     deleteClocks: statement(`DELETE FROM ${t('sla_clocks')} WHERE ticket_id = ?`),
     insertClock: statement(`INSERT INTO ${t('sla_clocks')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsertAlarm: statement(`INSERT OR REPLACE INTO ${t('sla_alarms')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    deleteAlarms: statement(`DELETE FROM ${t('sla_alarms')} WHERE ticket_id = ?`),
     upsertConsultation: statement(`INSERT OR REPLACE INTO ${t('sla_consultations')} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsertDeadline: statement(`INSERT OR REPLACE INTO ${t('sla_deadlines')} VALUES (?, ?)`),
     deleteDeadline: statement(`DELETE FROM ${t('sla_deadlines')} WHERE ticket_id = ?`),
@@ -307,7 +309,8 @@ function writeTicket(
   // A policy version missing from the file cannot be evaluated; the ticket is left out, not guessed.
   if (!policy) return NOTHING_COUNTED;
   // A ticket seen before has rows to take out of the counts before its new ones go in.
-  if (stored) uncount(stored(), counts);
+  const before = stored?.();
+  if (before) uncount(before, counts);
   // The latest business time seen (engine-raised events may be dated back to when they happened),
   // the engineers dispatched and the current severity, in one pass.
   let last = reported.data.at;
@@ -333,7 +336,11 @@ function writeTicket(
     severity,
   };
   // A ticket first seen in this batch has no rows yet: nothing to delete.
-  if (stored) sql.deleteClocks.run(ticketId);
+  if (stored) {
+    sql.deleteClocks.run(ticketId);
+    // Alarms too: one a late fact withdrew is no longer counted.
+    if (before!.alarms.length > 0) sql.deleteAlarms.run(ticketId);
+  }
   const alarms = writeAlarms(sql, history, ticket, counts);
   if (reported.data.kind === 'consultation') {
     writeDeadline(sql, ticketId, undefined, stored !== undefined);
@@ -412,12 +419,15 @@ function writeConsultation(sql: TicketWrites, history: HistoryEntry[], policy: S
 }
 
 /**
- * The SLA events the engine raised on the ticket, so the views can count them. Every write of a
- * ticket writes all of them (a row per revision), so its rows are those of its last write.
+ * The SLA events the engine raised on the ticket and no late fact withdrew, so the views can
+ * count them. Every write of a ticket writes all of them (a row per revision), so its rows are
+ * those of its last write.
  */
 function writeAlarms(sql: TicketWrites, history: HistoryEntry[], ticket: TicketFacts, counts: CountDeltas): AlarmCountRow[] {
   const counted: AlarmCountRow[] = [];
+  const withdrawn = new Set(history.flatMap(({ event }) => (event.type === 'SlaAlarmWithdrawn' ? [event.data.alarmRevision] : [])));
   for (const { revision, event } of history) {
+    if (withdrawn.has(revision)) continue;
     if (event.type === 'SlaWarningReached' || event.type === 'SlaBreached' || event.type === 'EscalationRequired') {
       sql.upsertAlarm.run(
         ticket.ticketId,

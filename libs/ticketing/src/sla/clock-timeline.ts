@@ -1,5 +1,5 @@
 import { parseInstant, type IsoInstant } from '../business-time';
-import type { TicketEvent, TicketEventType } from '../ticket-events';
+import { isFact, type TicketEvent, type TicketEventType } from '../ticket-events';
 import type { Severity, TicketKind, Zone } from '../ticket-vocabulary';
 import type { SlaMetric } from './sla-policy';
 
@@ -43,9 +43,9 @@ export type ClockTimeline = Readonly<{
 type Tracks = Partial<Record<SlaMetric, ClockTrack>>;
 
 /**
- * Folds a ticket's history into its clock tracks. Time is the events' `at`; engine-raised events
- * (warnings, breaches, escalations) are outputs of the clocks and never move them. Returns null
- * for an empty history.
+ * Folds a ticket's history into its clock tracks. Time is the facts' `at`; what the engine
+ * derived (warnings, breaches, escalations and their withdrawals) is an output of the clocks and
+ * never moves them, nor the clocks' "now". Returns null for an empty history.
  */
 export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeline | null {
   const ordered = [...history].sort((a, b) => a.revision - b.revision);
@@ -57,8 +57,9 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
   let tracks: Tracks = {};
 
   for (const { revision, event } of ordered) {
-    // A time that runs backwards (only an engine event dated at a due time does so) is read as
-    // the latest time so far, so no span ever has a negative length.
+    if (!isFact(event)) continue;
+    // Facts never run backwards (decide refuses it); a history that does anyway is read at the
+    // latest time so far, so no span ever has a negative length.
     const ms = Math.max(parseInstant(event.data.at) ?? lastMs, lastMs);
     lastMs = ms;
     const ref: SlaEventRef = { revision, type: event.type, at: event.data.at };
@@ -134,9 +135,6 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
       case 'TicketClosed':
       case 'SatisfactionRated':
       case 'RevisitCompleted':
-      case 'SlaWarningReached':
-      case 'SlaBreached':
-      case 'EscalationRequired':
         break;
       default: {
         const _never: never = event;

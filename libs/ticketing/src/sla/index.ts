@@ -35,4 +35,14 @@ export {
   type SlaPolicyParse,
   type ZoneTargets,
 } from './sla-policy';
-export { dueSlaAlarms, measureSla, nextSlaAlarmAt, scaledPolicy, type SlaAlarm, type SlaMeasures } from './sla-alarms';
+export {
+  dueSlaAlarms,
+  measureSla,
+  nextSlaAlarmAt,
+  raisableNow,
+  scaledPolicy,
+  type LateEntryGrace,
+  type SlaAlarm,
+  type SlaMeasures,
+} from './sla-alarms';
+export { standingAlarms, untrueAlarms, withdrawalsFor, type StandingAlarm } from './alarm-withdrawal';

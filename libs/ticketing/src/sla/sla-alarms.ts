@@ -1,49 +1,15 @@
-import type { IsoInstant } from '../business-time';
+import { parseInstant, type IsoInstant } from '../business-time';
 import type { EscalationRequired, SlaBreached, SlaWarningReached } from '../ticket-events';
 import { clockNowMs, measureClock, measureTimeline, runOf, timedAgainst, type SlaClockMeasure } from './clocks';
 import { clockTimeline, type ClockTimeline, type HistoryEntry } from './clock-timeline';
 import { parseIsoDuration } from './iso-duration';
+import { standingAlarms } from './alarm-withdrawal';
+import { scaledOnce } from './scaled-policy';
 import { SLA_METRICS, targetOf, type SlaPolicy } from './sla-policy';
 
+export { scaledPolicy } from './scaled-policy';
+
 export type SlaAlarm = SlaWarningReached | SlaBreached | EscalationRequired;
-
-/**
- * The same policy with every target multiplied by `fraction`: the due time of a clock under it
- * is the moment the clock used that fraction of its real target, with pauses, calendar and
- * re-targeting taken into account exactly as for the real due time.
- */
-export function scaledPolicy(policy: SlaPolicy, fraction: number): SlaPolicy {
-  if (fraction === 1) return policy;
-  const scale = (duration: string | undefined) => {
-    const ms = parseIsoDuration(duration);
-    return ms === undefined ? undefined : `PT${(Math.max(1, Math.round(ms * fraction)) / 1000).toFixed(3)}S`;
-  };
-  const targets = Object.fromEntries(
-    Object.entries(policy.targets).map(([severity, t]) => [
-      severity,
-      Object.fromEntries(
-        Object.entries(t).map(([metric, target]) => [
-          metric,
-          typeof target === 'string' ? scale(target) : { urban: scale(target.urban), suburban: scale(target.suburban) },
-        ]),
-      ),
-    ]),
-  );
-  return { ...policy, targets: targets as SlaPolicy['targets'] };
-}
-
-/**
- * `scaledPolicy`, made once per policy object and fraction: policies are immutable values, and a
- * projection asks for the same few scaled policies for every ticket it evaluates.
- */
-const scaledPolicies = new WeakMap<SlaPolicy, Map<number, SlaPolicy>>();
-function scaledOnce(policy: SlaPolicy, fraction: number): SlaPolicy {
-  let byFraction = scaledPolicies.get(policy);
-  if (!byFraction) scaledPolicies.set(policy, (byFraction = new Map()));
-  let scaled = byFraction.get(fraction);
-  if (!scaled) byFraction.set(fraction, (scaled = scaledPolicy(policy, fraction)));
-  return scaled;
-}
 
 /** One alarm a clock can owe: a warning threshold (fraction < 1) or the breach (fraction 1). */
 interface Candidate {
@@ -89,11 +55,12 @@ function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, { t
  * The engine-raised events a ticket is owed at `now` and does not have yet: each warning
  * threshold crossed and each breach, dated at the moment it happened (business time, so a
  * business-hours policy warns in working time), in time order, with the escalations the policy
- * asks for on a breach. A warning is raised once per metric and threshold, a breach once per
- * metric, for the ticket's life. Pure: the deadline follower appends what this returns.
+ * asks for on a breach. A warning stands once per metric and threshold, a breach once per
+ * metric, for the ticket's life; one a late fact withdrew is owed again where the facts now put
+ * it. Pure: the deadline follower appends what this returns.
  */
 export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaAlarm[] {
-  const escalated = new Set(history.flatMap(({ event }) => (event.type === 'EscalationRequired' ? [event.data.metric] : [])));
+  const escalated = new Set(standingAlarms(history).flatMap((alarm) => (alarm.alarm === 'escalation' ? [alarm.metric] : [])));
   const alarms: SlaAlarm[] = [];
   // A crossing is what the clock scaled to that fraction calls a breach: for an open clock, now is
   // past its due time; for a stopped one, it ran longer than the fraction of its target.
@@ -181,13 +148,33 @@ export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPoli
   return { clocks, nextAlarmAt: next === undefined ? undefined : new Date(next).toISOString() };
 }
 
+/** The warnings and breaches that stand, as `metric:fraction` (a breach's fraction is 1). */
 function raisedAlarms(history: ReadonlyArray<HistoryEntry>): Set<string> {
   const raised = new Set<string>();
-  for (const { event } of history) {
-    if (event.type === 'SlaWarningReached') raised.add(`${event.data.metric}:${event.data.threshold}`);
-    if (event.type === 'SlaBreached') raised.add(`${event.data.metric}:1`);
-  }
+  for (const { alarm, metric, fraction } of standingAlarms(history)) if (alarm !== 'escalation') raised.add(`${metric}:${fraction}`);
   return raised;
+}
+
+/** How long alarms that were already due when a ticket was recorded wait for its late facts. */
+export type LateEntryGrace = Readonly<{
+  /** When the server recorded the ticket's report (its `recordedAt`, server time). */
+  reportRecordedAt: IsoInstant;
+  /** The grace in ms (`SLA_LATE_ENTRY_GRACE`); 0 raises everything at once. */
+  graceMs: number;
+}>;
+
+/**
+ * The alarms of `dueSlaAlarms` that may be raised at `now` (server time): an alarm dated before
+ * the report was recorded waits until `graceMs` after the recording, so that a clerk entering a
+ * call after the fact has time to enter what happened before the engine calls it late. Alarms
+ * that fell due after the recording are never held. Pure.
+ */
+export function raisableNow(alarms: readonly SlaAlarm[], { reportRecordedAt, graceMs }: LateEntryGrace, now: IsoInstant): SlaAlarm[] {
+  if (graceMs <= 0) return [...alarms];
+  const recordedMs = parseInstant(reportRecordedAt);
+  const nowMs = parseInstant(now);
+  if (recordedMs === undefined || nowMs === undefined || nowMs >= recordedMs + graceMs) return [...alarms];
+  return alarms.filter((alarm) => (parseInstant(alarm.data.at) ?? -Infinity) >= recordedMs);
 }
 
 // Instants from year 0 to 9999 print as fixed-width ISO strings, which compare as the numbers do.

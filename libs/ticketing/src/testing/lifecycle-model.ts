@@ -101,6 +101,7 @@ export function statusByRules(events: readonly TicketEvent[], nowMs: number): Ti
       case 'SlaWarningReached':
       case 'SlaBreached':
       case 'EscalationRequired':
+      case 'SlaAlarmWithdrawn':
         rule(false, i, 'no command raises engine events');
         break;
       default: {
