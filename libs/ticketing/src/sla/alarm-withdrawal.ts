@@ -1,8 +1,7 @@
-import { parseInstant, type IsoInstant } from '../business-time';
+import type { IsoInstant } from '../business-time';
 import { isFact, type AlarmKind, type SlaAlarmWithdrawn, type TicketEvent } from '../ticket-events';
-import { clockTimeline, type HistoryEntry } from './clock-timeline';
-import { measureTimeline } from './clocks';
-import { scaledOnce } from './scaled-policy';
+import type { HistoryEntry } from './clock-timeline';
+import { crossings } from './crossings';
 import type { SlaPolicy } from './sla-policy';
 
 /** An alarm the engine raised and no late fact has withdrawn. */
@@ -41,36 +40,27 @@ export function standingAlarms(history: ReadonlyArray<HistoryEntry>): StandingAl
 }
 
 /**
- * Whether the facts justify a warning or a breach: the facts dated up to the alarm's time put
- * the clock's crossing of that fraction of its target exactly at that time. Facts dated later
- * cannot change it (an alarm that was true when it was due stays true, as a severity raised
- * afterwards does not rewrite it); a fact dated before it can (an acknowledgement in time, a
- * pause, a severity that moves the crossing), and then the alarm is untrue.
- */
-function justified(facts: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, alarm: StandingAlarm): boolean {
-  const atMs = parseInstant(alarm.at);
-  if (atMs === undefined) return false;
-  const known = facts.filter(({ event }) => (parseInstant(event.data.at) ?? Infinity) <= atMs);
-  const timeline = clockTimeline(known);
-  if (!timeline || timeline.kind !== 'fault') return false;
-  const clock = measureTimeline(timeline, scaledOnce(policy, alarm.fraction), atMs).find((c) => c.metric === alarm.metric);
-  return clock !== undefined && clock.state === 'breached' && clock.dueAt === alarm.at;
-}
-
-/**
  * The standing alarms that the history's facts make untrue, in the order they were raised: each
- * warning or breach the facts no longer justify, and each escalation whose breach that is (an
- * escalation stands or falls with a standing breach of its metric). Only alarms dated at or
- * after `since` are judged: the facts before an alarm decide it, so a fact dated `since` cannot
- * change an earlier alarm. Pure.
+ * warning or breach that is not where the facts put the first crossing of its fraction of its
+ * target (`crossings`), and each escalation whose breach that is (an escalation stands or falls
+ * with a standing breach of its metric). A fact dated after a crossing does not move it (an alarm
+ * true when it fell due stays true, whatever the severity becomes); a fact dated before it can
+ * (an acknowledgement in time, a pause, a severity that moves the crossing). Pure.
  */
-export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, since: IsoInstant): StandingAlarm[] {
+export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy): StandingAlarm[] {
   const standing = standingAlarms(history);
   if (standing.length === 0) return [];
   const facts = history.filter(({ event }) => isFact(event));
+  // Read late enough that every standing alarm's time has come; a crossing's time does not depend on it.
+  let now = standing[0]!.at;
+  for (const { event } of history) if (event.data.at > now) now = event.data.at;
+  const first = new Map<string, string>();
+  for (const found of crossings(facts, policy, now, [...policy.warningThresholds, 1])) {
+    if (found.crossed) first.set(`${found.metric}:${found.fraction}`, found.scaled.dueAt);
+  }
   const untrue = new Set<StandingAlarm>();
   for (const alarm of standing) {
-    if (alarm.alarm !== 'escalation' && alarm.at >= since && !justified(facts, policy, alarm)) untrue.add(alarm);
+    if (alarm.alarm !== 'escalation' && first.get(`${alarm.metric}:${alarm.fraction}`) !== alarm.at) untrue.add(alarm);
   }
   const breached = new Set(standing.filter((a) => a.alarm === 'breach' && !untrue.has(a)).map((a) => a.metric));
   for (const alarm of standing) {
@@ -85,7 +75,7 @@ export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
  */
 export function withdrawalsFor(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, fact: TicketEvent): SlaAlarmWithdrawn[] {
   const at = fact.data.at;
-  const untrue = untrueAlarms(history, policy, at);
+  const untrue = untrueAlarms(history, policy);
   const withdrawn = new Set(untrue.filter((a) => a.alarm === 'breach').map((a) => a.metric));
   return untrue.map((alarm) => ({
     type: 'SlaAlarmWithdrawn',

@@ -157,7 +157,7 @@ describe('a fact entered late withdraws the alarms it makes untrue', () => {
     ticket.command(arrive(t(22)), t(183));
     const all = ticket.history.flatMap(({ event }) => (event.type === 'SlaAlarmWithdrawn' ? [event.data.alarmRevision] : []));
     expect(new Set(all).size).toBe(all.length);
-    expect(untrueAlarms(ticket.history, PLAN, t(0))).toEqual([]);
+    expect(untrueAlarms(ticket.history, PLAN)).toEqual([]);
   });
 
   it('reads the history only when an alarm stands, and keeps the alarms of a ticket whose policy is unknown', () => {

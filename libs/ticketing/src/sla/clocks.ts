@@ -173,10 +173,15 @@ export function consultationHandlingMs(history: ReadonlyArray<HistoryEntry>, pol
 
 type Measures = Readonly<{ elapsedMs: number; targetMs: number; dueMs: number; nowMs: number; thresholds: number }>;
 
+/**
+ * A clock breaches when it runs past its target: at its due time while it runs; a held clock
+ * that had used exactly its target does not, until it runs again (then at once, dated at the
+ * moment its target ran out). A stop at the due time is in time.
+ */
 function stateOf(track: ClockTrack, { elapsedMs, targetMs, dueMs, nowMs, thresholds }: Measures): SlaClockState {
   if (track.stopped) return elapsedMs <= targetMs ? 'met' : 'breached';
+  if (track.held.some((span) => span.to === null)) return elapsedMs > targetMs ? 'breached' : 'paused';
   if (nowMs >= dueMs) return 'breached';
-  if (track.held.some((span) => span.to === null)) return 'paused';
   return thresholds > 0 ? 'warning' : 'running';
 }
 
@@ -190,7 +195,7 @@ function dueOf(calendar: SlaCalendar, { running, lengths, runningAtEnd, end }: C
   let used = 0;
   for (let i = 0; i < running.length; i++) {
     const length = lengths[i]!;
-    if (used + length > targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
+    if (used + length >= targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
     used += length;
   }
   const last = running.length - 1;

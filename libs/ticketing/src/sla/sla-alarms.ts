@@ -1,7 +1,8 @@
 import { parseInstant, type IsoInstant } from '../business-time';
 import type { EscalationRequired, SlaBreached, SlaWarningReached } from '../ticket-events';
-import { clockNowMs, measureClock, measureTimeline, runOf, timedAgainst, type SlaClockMeasure } from './clocks';
-import { clockTimeline, type ClockTimeline, type HistoryEntry } from './clock-timeline';
+import { clockNowMs, measureClock, runOf, timedAgainst, type SlaClockMeasure } from './clocks';
+import { clockTimeline, type HistoryEntry } from './clock-timeline';
+import { crossings, hasTurns, type Crossing } from './crossings';
 import { parseIsoDuration } from './iso-duration';
 import { standingAlarms } from './alarm-withdrawal';
 import { scaledOnce } from './scaled-policy';
@@ -11,44 +12,9 @@ export { scaledPolicy } from './scaled-policy';
 
 export type SlaAlarm = SlaWarningReached | SlaBreached | EscalationRequired;
 
-/** One alarm a clock can owe: a warning threshold (fraction < 1) or the breach (fraction 1). */
-interface Candidate {
-  readonly metric: string;
-  readonly fraction: number;
-  /** The clock under the policy scaled by `fraction`: its due time is the alarm's moment. */
-  readonly scaled: SlaClockMeasure;
-  /** The clock under the real policy, for the due time an alarm reports. */
-  readonly real: SlaClockMeasure;
-}
-
-/** The clocks of a history at `now` under its real policy, from one reading of the history. */
-interface Reading {
-  readonly timeline: ClockTimeline | null;
-  readonly nowMs: number;
-  readonly real: SlaClockMeasure[];
-}
-
-function read(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Reading {
-  const timeline = clockTimeline(history);
-  if (!timeline || timeline.kind !== 'fault') return { timeline, nowMs: 0, real: [] };
-  const nowMs = clockNowMs(timeline, now);
-  return { timeline, nowMs, real: measureTimeline(timeline, policy, nowMs) };
-}
-
-/** Every alarm not raised yet, with the clock that times it: one clock measure per fraction. */
-function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, { timeline, nowMs, real }: Reading): Candidate[] {
-  if (!timeline || real.length === 0) return [];
-  const raised = raisedAlarms(history);
-  const found: Candidate[] = [];
-  for (const fraction of [...policy.warningThresholds, 1]) {
-    const clocks = fraction === 1 ? real : measureTimeline(timeline, scaledOnce(policy, fraction), nowMs);
-    for (const scaled of clocks) {
-      if (raised.has(`${scaled.metric}:${fraction}`)) continue;
-      const clock = real.find((c) => c.metric === scaled.metric);
-      if (clock) found.push({ metric: scaled.metric, fraction, scaled, real: clock });
-    }
-  }
-  return found;
+/** Every alarm not standing yet: its first crossing, or where its clock stands while it has none. */
+function candidates(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): Crossing[] {
+  return crossings(history, policy, now, [...policy.warningThresholds, 1], raisedAlarms(history));
 }
 
 /**
@@ -64,8 +30,8 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
   const alarms: SlaAlarm[] = [];
   // A crossing is what the clock scaled to that fraction calls a breach: for an open clock, now is
   // past its due time; for a stopped one, it ran longer than the fraction of its target.
-  for (const { metric, fraction, scaled, real } of candidates(history, policy, read(history, policy, now))) {
-    if (scaled.state !== 'breached') continue;
+  for (const { metric, fraction, scaled, real, crossed } of candidates(history, policy, now)) {
+    if (!crossed) continue;
     if (fraction < 1) {
       alarms.push({ type: 'SlaWarningReached', data: { metric, threshold: fraction, dueAt: real.dueAt, policyVersion: policy.version, at: scaled.dueAt } });
       continue;
@@ -88,13 +54,12 @@ export function dueSlaAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
  * while nothing is pending (clocks stopped, paused or alarmed): only a new event changes that.
  */
 export function nextSlaAlarmAt(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): IsoInstant | undefined {
-  return nextOf(candidates(history, policy, read(history, policy, now)));
+  return nextOf(candidates(history, policy, now));
 }
 
-function nextOf(found: readonly Candidate[]): IsoInstant | undefined {
+function nextOf(found: readonly Crossing[]): IsoInstant | undefined {
   let next: IsoInstant | undefined;
-  for (const { scaled } of found) {
-    const owed = scaled.state === 'breached';
+  for (const { scaled, crossed: owed } of found) {
     const ahead = scaled.stoppedAt === null && scaled.state !== 'paused';
     if ((owed || ahead) && (next === undefined || scaled.dueAt < next)) next = scaled.dueAt;
   }
@@ -145,6 +110,8 @@ export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPoli
     }
     if (raised.size === 0 || !raised.has(`${clock.metric}:1`)) consider(ahead && clock.state !== 'paused', clock.state, Date.parse(clock.dueAt));
   }
+  // A severity change or a reopen can put a crossing where only reading the stretches between them finds it.
+  if (hasTurns(history)) return { clocks, nextAlarmAt: nextSlaAlarmAt(history, policy, now) };
   return { clocks, nextAlarmAt: next === undefined ? undefined : new Date(next).toISOString() };
 }
 
