@@ -68,8 +68,9 @@ export interface ViewsApp {
   output(): string;
 }
 
-export async function startViewsApp(env: Record<string, string> = {}): Promise<ViewsApp> {
-  const data = tempDataDir();
+/** Starts the built app on a new DATA_DIR, or as one more process on `dataDir` (which `stop()` then leaves in place). */
+export async function startViewsApp(env: Record<string, string> = {}, dataDir?: string): Promise<ViewsApp> {
+  const data = dataDir === undefined ? tempDataDir() : { path: dataDir, remove: () => undefined };
   let running: AppProcess | undefined;
   let log = '';
 
