@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
+import { positionOf } from '@app/event-store';
+import { WebhookStore } from '../../apps/api/src/webhooks/webhook-store';
 import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
 import { api, TEST_API_KEYS } from '../support/http-client';
 
@@ -13,7 +15,8 @@ import { api, TEST_API_KEYS } from '../support/http-client';
  * at cloud metadata, loopback or private addresses are refused unless WEBHOOK_ALLOWED_HOSTS names
  * the host; a name that resolves to loopback when a delivery connects is refused then; a
  * receiver that streams 500 MB back costs the server no memory to speak of; deliveries carry a
- * timestamped signature that the README's receiver check accepts, and refuses when it should.
+ * timestamped signature that the README's receiver check accepts, and refuses when it should;
+ * the delivery log is pruned after WEBHOOK_RETENTION_DAYS.
  */
 
 const SECRET = 'webhook-secret-0123456789';
@@ -251,4 +254,34 @@ describe('with WEBHOOK_ALLOWED_HOSTS=127.0.0.1', () => {
     expect(delivery.status).toBe('delivered');
     expect(delivery.attemptLog[0]).toMatchObject({ statusCode: 200, error: null });
   }, 90_000);
+});
+
+describe('the delivery log', () => {
+  const data = tempDataDir();
+  let app: AppProcess | undefined;
+  afterAll(async () => {
+    await stopApp(app);
+    data.remove();
+  });
+
+  it('loses the deliveries that finished more than WEBHOOK_RETENTION_DAYS ago when the server starts', async () => {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    const store = new WebhookStore(join(data.path, 'webhooks.db'));
+    store.startAt(positionOf(0));
+    const hook = store.register({ id: crypto.randomUUID(), url: 'https://hooks.example/', eventTypes: ['*'], secret: SECRET }, daysAgo(50));
+    const events = [1, 2, 3].map((n) => ({ id: crypto.randomUUID(), stream: `ticket-${n}`, revision: 0, position: positionOf(n), type: 'TicketReported', data: {}, metadata: {}, recordedAt: daysAgo(50) }));
+    store.enqueue(events, positionOf(3), crypto.randomUUID, daysAgo(50));
+    const [old, dead, recent] = store.due(daysAgo(0), 10).sort((a, b) => Number(a.position) - Number(b.position));
+    store.recordAttempt(old, { ok: true, statusCode: 204, error: null, durationMs: 1 }, { at: daysAgo(40), dead: false, retryAt: daysAgo(39) });
+    store.recordAttempt(dead, { ok: false, statusCode: 500, error: 'answered 500', durationMs: 1 }, { at: daysAgo(31), dead: true, retryAt: daysAgo(30) });
+    store.recordAttempt(recent, { ok: true, statusCode: 204, error: null, durationMs: 1 }, { at: daysAgo(29), dead: false, retryAt: daysAgo(28) });
+    store.close();
+
+    app = await startApp(data.path, {});
+    const kept = await until('the pruned log', async () => {
+      const log = await api(app!.baseUrl).as('admin').get(`/v1/webhooks/${hook.id}/deliveries`);
+      return log.body.total === 1 ? (log.body.items as Array<{ id: string }>) : undefined;
+    });
+    expect(kept.map((d) => d.id)).toEqual([recent.id]);
+  });
 });

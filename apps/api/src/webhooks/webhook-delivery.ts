@@ -120,8 +120,8 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
   private async prune(): Promise<void> {
     if (this.config.webhookRetentionDays === 0 || Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
     this.prunedAt = Date.now();
-    const before = new Date(Date.parse(this.clock.now()) - this.config.webhookRetentionDays * 86_400_000).toISOString();
-    while (!this.stopped && this.webhooks.prune(before, 1000) === 1000) await new Promise((resolve) => setImmediate(resolve));
+    const now = this.clock.now();
+    while (!this.stopped && this.webhooks.prune(now, this.config.webhookRetentionDays, 1000) === 1000) await new Promise((resolve) => setImmediate(resolve));
   }
 
   private async attempt(delivery: Delivery): Promise<void> {

@@ -207,16 +207,17 @@ describe('WebhookStore queues', () => {
     store.recordAttempt(d4, failed, { at: day(1), dead: false, retryAt: day(2) });
     const attemptsOf = (id: string) => (store.db.prepare('SELECT count(*) AS n FROM attempts WHERE delivery_id = ?').get(id) as { n: number }).n;
 
-    // A clock 34 days after NOW with 30 days of retention: d1 (day 1) and d2 (dead on day 3) go; d3 (day 20) and the pending stay.
-    const cutoff = new Date(Date.parse(day(34)) - 30 * 86_400_000).toISOString();
-    expect(store.prune(cutoff, 1)).toBe(1);
-    expect(store.prune(cutoff, 1000)).toBe(1);
-    expect(store.prune(cutoff, 1000)).toBe(0);
+    // The clock at day 32 with 30 days of retention: d1 (delivered on day 1) goes.
+    expect(store.prune(day(32), 30, 1000)).toBe(1);
+    // At day 34, d2 (dead on day 3) too, a page of one at a time; d3 (day 20) and the pending stay.
+    expect(store.prune(day(34), 30, 1)).toBe(1);
+    expect(store.prune(day(34), 30, 1000)).toBe(0);
     const left = store.deliveries('hook-a', { limit: 100, offset: 0 }).items.map((d) => [d.position, d.status]);
     expect(left).toEqual([['3', 'delivered'], ['4', 'pending'], ['5', 'pending']]);
     expect([attemptsOf(d1.id), attemptsOf(d2.id), attemptsOf(d3.id), attemptsOf(d4.id)]).toEqual([0, 0, 1, 1]);
-    // 60 days on, d3 goes too; pending deliveries never do.
-    expect(store.prune(day(60), 1000)).toBe(1);
+    // d3 goes 30 days after day 20; pending deliveries never do.
+    expect(store.prune(day(49), 30, 1000)).toBe(0);
+    expect(store.prune(day(51), 30, 1000)).toBe(1);
     expect(store.deliveries('hook-a', { limit: 100, offset: 0 }).items.map((d) => d.status)).toEqual(['pending', 'pending']);
   });
 
@@ -245,8 +246,8 @@ describe('WebhookStore queues', () => {
     store = new WebhookStore(path);
     expect(store.due(at(4), 10)).toEqual([]);
     expect(store.due(at(5), 10).map((d) => d.id)).toEqual(['d3']);
-    expect(store.prune(at(60), 10)).toBe(1); // d1, delivered at minute 1; d2 died at minute 90
-    expect(store.prune(at(91), 10)).toBe(1);
+    expect(store.prune(at(60), 0, 10)).toBe(1); // d1, delivered at minute 1; d2 died at minute 90
+    expect(store.prune(at(91), 0, 10)).toBe(1);
     expect(store.get('hook-a')?.skippedWhilePaused).toBe(0);
   });
 });

@@ -249,10 +249,11 @@ export class WebhookStore {
   }
 
   /**
-   * Removes up to `limit` delivered and dead deliveries (with their attempts) that finished
-   * before `before`, oldest first; answers how many. Pending deliveries are never removed.
+   * Removes up to `limit` delivered and dead deliveries (with their attempts) that finished more
+   * than `retentionDays` before `now`, oldest first; answers how many. Pending ones are never removed.
    */
-  prune(before: string, limit: number): number {
+  prune(now: string, retentionDays: number, limit: number): number {
+    const before = new Date(Date.parse(now) - retentionDays * 86_400_000).toISOString();
     return this.db
       .transaction(() => {
         const rows = prepared(this.db, 'SELECT seq, id FROM deliveries WHERE finished_at < ? ORDER BY finished_at LIMIT ?').all(before, limit) as Array<{ seq: number; id: string }>;
