@@ -44,7 +44,17 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 async function startApp(dataDir: string): Promise<AppProcess> {
   const app = startAppProcess(
-    { DATA_DIR: dataDir, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '0', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_MAX_ATTEMPTS: '100' },
+    {
+      DATA_DIR: dataDir,
+      API_KEYS: TEST_API_KEYS,
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '0',
+      WEBHOOK_RETRY_BASE_MS: '100',
+      WEBHOOK_MAX_ATTEMPTS: '100',
+      // The receiver is a plain-http server on loopback, which webhooks refuse unless told.
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HTTP: 'true',
+    },
     await freePort(),
   );
   await waitFor(`${app.baseUrl}/health/ready`);
@@ -197,7 +207,9 @@ describe('webhooks', () => {
     });
     const bodies = receiver.received.map((r) => ({ ...r, parsed: JSON.parse(r.body) }));
     for (const r of bodies) {
-      const expectedSignature = `sha256=${createHmac('sha256', SECRET).update(r.body).digest('hex')}`;
+      const timestamp = String(r.headers['x-signature-timestamp']);
+      expect(Math.abs(Number(timestamp) - Date.now() / 1000)).toBeLessThan(120);
+      const expectedSignature = `sha256=${createHmac('sha256', SECRET).update(`${timestamp}.${r.body}`).digest('hex')}`;
       expect(r.headers['x-signature-256']).toBe(expectedSignature);
       expect(r.headers['x-delivery-id']).toBe(r.parsed.deliveryId);
     }

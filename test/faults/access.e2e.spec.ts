@@ -19,7 +19,7 @@ import { countAllEvents } from '../e2e/harness';
 const ROLES: readonly Role[] = ['service', 'auditor', 'analyst', 'admin'];
 const WRONG_KEY = 'wrong-key-0123456789abcdef';
 /** The app never sends webhooks anywhere but this machine, and the store changes only by the test. */
-const QUIET = { RUN_DEADLINE_FOLLOWER: 'false', RUN_WEBHOOKS: 'false', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+const QUIET = { RUN_DEADLINE_FOLLOWER: 'false', RUN_WEBHOOKS: 'false', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_ALLOW_HTTP: 'true' };
 
 interface Route {
   readonly method: string;

@@ -75,6 +75,7 @@ beforeAll(async () => {
       RUN_DEADLINE_FOLLOWER: 'false',
       RUN_WEBHOOKS: 'false',
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      WEBHOOK_ALLOW_HTTP: 'true',
     }),
   );
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
@@ -37,8 +38,16 @@ export interface AppConfig {
   readonly slaLateEntryGraceMs: number;
   /** Whether this process delivers webhooks. */
   readonly runWebhooks: boolean;
-  /** Hosts webhooks may point at; undefined means any host. */
+  /**
+   * WEBHOOK_ALLOWED_HOSTS: when set, the only hosts webhooks may point at, whatever addresses
+   * they resolve to (loopback and private included). Undefined: any host whose every address is
+   * public (see webhooks/webhook-target.ts).
+   */
   readonly webhookAllowedHosts: readonly string[] | undefined;
+  /** Whether webhooks may use plain http; https only otherwise. */
+  readonly webhookAllowHttp: boolean;
+  /** Days delivered and dead deliveries are kept; 0 keeps them for good. */
+  readonly webhookRetentionDays: number;
   readonly webhookMaxAttempts: number;
   /** First retry delay; each further one doubles (with jitter). */
   readonly webhookRetryBaseMs: number;
@@ -77,7 +86,9 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
     slaLateEntryGraceMs: duration(env, 'SLA_LATE_ENTRY_GRACE', 0, 24 * 60 * 60_000),
     runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
-    webhookAllowedHosts: text(env, 'WEBHOOK_ALLOWED_HOSTS')?.split(',').map((host) => host.trim().toLowerCase()).filter(Boolean),
+    webhookAllowedHosts: allowedHosts(text(env, 'WEBHOOK_ALLOWED_HOSTS')),
+    webhookAllowHttp: oneOf(env, 'WEBHOOK_ALLOW_HTTP', ['true', 'false'] as const, 'false', false) === 'true',
+    webhookRetentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36_500),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
   };
@@ -128,6 +139,33 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   const value = (upper ? raw.toUpperCase() : raw.toLowerCase()) as T;
   if (!allowed.includes(value)) throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, not ${JSON.stringify(raw)}`);
   return value;
+}
+
+/**
+ * Host names or IP addresses, comma-separated, as a URL's host compares with them: lower case,
+ * IPv4 and IPv6 in their canonical form (`[::1]` and `::1` alike), no trailing dot.
+ */
+function allowedHosts(value: string | undefined): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  const hosts = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const bare = entry.replace(/^\[(.*)\]$/, '$1');
+      let hostname: string | undefined;
+      try {
+        hostname = new URL(`http://${isIP(bare) === 6 ? `[${bare}]` : bare}/`).hostname;
+      } catch {
+        hostname = undefined;
+      }
+      if (!hostname || (/[/:@?#]/.test(bare) && isIP(bare) !== 6)) {
+        throw new ConfigError(`WEBHOOK_ALLOWED_HOSTS entries are host names or IP addresses, not ${JSON.stringify(entry)}`);
+      }
+      return hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+    });
+  if (hosts.length === 0) throw new ConfigError('WEBHOOK_ALLOWED_HOSTS names no host (leave it unset to allow any public host)');
+  return hosts;
 }
 
 function apiKeys(value: string | undefined): AppConfig['apiKeys'] {

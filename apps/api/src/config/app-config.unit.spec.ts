@@ -40,5 +40,39 @@ describe('SLA_LATE_ENTRY_GRACE', () => {
       expect(() => loadConfig(env(bad))).toThrow(ConfigError);
       expect(() => loadConfig(env(bad))).toThrow(/^SLA_LATE_ENTRY_GRACE must be an ISO 8601 duration/);
     }
+
+describe('webhook settings', () => {
+  const env = (vars: Record<string, string> = {}) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...vars });
+
+  it('defaults: any public host, https only, 30 days of delivery log', () => {
+    const config = loadConfig(env());
+    expect(config.webhookAllowedHosts).toBeUndefined();
+    expect(config.webhookAllowHttp).toBe(false);
+    expect(config.webhookRetentionDays).toBe(30);
+  });
+
+  it('WEBHOOK_ALLOWED_HOSTS: host names and IPs in the form a URL host compares with', () => {
+    expect(loadConfig(env({ WEBHOOK_ALLOWED_HOSTS: ' CRM.Internal. , 127.0.0.1,[::1], ::FFFF:7f00:1,localhost' })).webhookAllowedHosts).toEqual([
+      'crm.internal',
+      '127.0.0.1',
+      '::1',
+      '::ffff:7f00:1',
+      'localhost',
+    ]);
+  });
+
+  it('WEBHOOK_ALLOWED_HOSTS refuses a URL, a port or an empty list, naming the entry', () => {
+    expect(() => loadConfig(env({ WEBHOOK_ALLOWED_HOSTS: 'https://crm.internal/' }))).toThrow('WEBHOOK_ALLOWED_HOSTS entries are host names or IP addresses, not "https://crm.internal/"');
+    expect(() => loadConfig(env({ WEBHOOK_ALLOWED_HOSTS: 'crm.internal:8443' }))).toThrow(ConfigError);
+    expect(() => loadConfig(env({ WEBHOOK_ALLOWED_HOSTS: 'a b' }))).toThrow(ConfigError);
+    expect(() => loadConfig(env({ WEBHOOK_ALLOWED_HOSTS: ' , ' }))).toThrow('WEBHOOK_ALLOWED_HOSTS names no host');
+  });
+
+  it('WEBHOOK_ALLOW_HTTP and WEBHOOK_RETENTION_DAYS as set, and a bad value stops start-up', () => {
+    const config = loadConfig(env({ WEBHOOK_ALLOW_HTTP: 'true', WEBHOOK_RETENTION_DAYS: '0' }));
+    expect(config.webhookAllowHttp).toBe(true);
+    expect(config.webhookRetentionDays).toBe(0);
+    expect(() => loadConfig(env({ WEBHOOK_ALLOW_HTTP: 'yes' }))).toThrow('WEBHOOK_ALLOW_HTTP must be one of true, false, not "yes"');
+    expect(() => loadConfig(env({ WEBHOOK_RETENTION_DAYS: '-1' }))).toThrow('WEBHOOK_RETENTION_DAYS must be a whole number from 0 to 36500');
   });
 });

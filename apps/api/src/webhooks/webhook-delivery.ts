@@ -1,5 +1,5 @@
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { createHmac, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { EventStore, Position } from '@app/event-store';
 import { followInBatches, type BatchSubscription } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
@@ -7,17 +7,16 @@ import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
 import { WEBHOOK_STORE } from './webhook.tokens';
 import type { Delivery, WebhookStore } from './webhook-store';
+import { post, signature, type SendOutcome } from './webhook-sender';
+import { WebhookTargets } from './webhook-target';
 
 /** How long one delivery attempt may take. */
 const ATTEMPT_TIMEOUT_MS = 5000;
 /** Deliveries sent at once (each to a different ticket queue). */
 const PARALLEL = 16;
 const IDLE_LOOK_MS = 200;
-
-/** `sha256=<hex>`: HMAC-SHA256 of the exact body bytes with the webhook's secret. */
-export function signature(secret: string, body: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body, 'utf8').digest('hex')}`;
-}
+/** How often delivered and dead deliveries older than WEBHOOK_RETENTION_DAYS are removed. */
+const PRUNE_EVERY_MS = 3_600_000;
 
 /** Exponential backoff with jitter: base * 2^(attempt-1), capped at 5 minutes, then 50-100 % of it. */
 export function retryDelayMs(baseMs: number, attempt: number): number {
@@ -37,12 +36,14 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
   private dispatching: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private stopped = false;
+  private prunedAt = 0;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(WEBHOOK_STORE) private readonly webhooks: WebhookStore,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WebhookTargets) private readonly targets: WebhookTargets,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -95,6 +96,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     while (!this.stopped) {
       let sent = 0;
       try {
+        await this.prune();
         const due = this.webhooks.due(this.clock.now(), PARALLEL);
         await Promise.all(due.map((delivery) => this.attempt(delivery)));
         sent = due.length;
@@ -114,32 +116,40 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     }
   }
 
+  /** Removes, a page at a time, the delivered and dead deliveries past the retention; at start and every hour. */
+  private async prune(): Promise<void> {
+    if (this.config.webhookRetentionDays === 0 || Date.now() - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = Date.now();
+    const now = this.clock.now();
+    while (!this.stopped && this.webhooks.prune(now, this.config.webhookRetentionDays, 1000) === 1000) await new Promise((resolve) => setImmediate(resolve));
+  }
+
   private async attempt(delivery: Delivery): Promise<void> {
     const secret = this.webhooks.secretOf(delivery.webhookId) ?? '';
     const url = this.webhooks.get(delivery.webhookId)?.url;
     if (!url) return;
     const started = Date.now();
-    let outcome: { ok: boolean; statusCode: number | null; error: string | null };
+    // A new timestamp at each attempt: a retry hours later still passes a receiver's 5-minute window.
+    const timestamp = Math.floor(Date.parse(this.clock.now()) / 1000);
+    let outcome: SendOutcome;
     try {
-      const response = await fetch(url, {
-        method: 'POST',
-        body: delivery.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),
-        headers: {
+      outcome = await post(
+        this.targets.connection(url),
+        {
           'content-type': 'application/json',
           'user-agent': 'service-ticket-engine-webhooks/1',
           'x-webhook-id': delivery.webhookId,
           'x-delivery-id': delivery.id,
           'x-event-type': delivery.type,
-          'x-signature-256': signature(secret, delivery.body),
+          'x-signature-timestamp': String(timestamp),
+          'x-signature-256': signature(secret, timestamp, delivery.body),
         },
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      const ok = response.status >= 200 && response.status < 300;
-      outcome = { ok, statusCode: response.status, error: ok ? null : `answered ${response.status}` };
+        delivery.body,
+        ATTEMPT_TIMEOUT_MS,
+      );
     } catch (error) {
-      outcome = { ok: false, statusCode: null, error: (error as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS} ms` : (error as Error).message };
+      // The URL is refused now (the allow-list or WEBHOOK_ALLOW_HTTP changed since registration).
+      outcome = { ok: false, statusCode: null, error: (error as Error).message };
     }
     const attempt = delivery.attempts + 1;
     const now = this.clock.now();

@@ -3,49 +3,24 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatPosition, parsePosition, type Position, type RecordedEvent } from '@app/event-store';
 import { prepared } from '@app/projections';
+import { openSchema } from './webhook-store.schema';
+import { toDelivery, toWebhook, type Attempt, type AttemptRow, type Delivery, type DeliveryRow, type DeliveryStatus, type Webhook, type WebhookRow, type WebhookStatus } from './webhook-store.rows';
 
-export type WebhookStatus = 'active' | 'paused' | 'deleted';
-export type DeliveryStatus = 'pending' | 'delivered' | 'dead';
-
-export interface Webhook {
-  readonly id: string;
-  readonly url: string;
-  readonly eventTypes: string[];
-  readonly status: WebhookStatus;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-}
-
-export interface Delivery {
-  readonly id: string;
-  readonly webhookId: string;
-  readonly eventId: string;
-  readonly stream: string;
-  readonly revision: number;
-  readonly position: string;
-  readonly type: string;
-  readonly status: DeliveryStatus;
-  readonly attempts: number;
-  readonly nextAttemptAt: string | null;
-  readonly lastError: string | null;
-  readonly createdAt: string;
-  readonly deliveredAt: string | null;
-  readonly body: string;
-}
-
-export interface Attempt {
-  readonly attempt: number;
-  readonly at: string;
-  readonly statusCode: number | null;
-  readonly error: string | null;
-  readonly durationMs: number;
-}
+export type { Attempt, Delivery, DeliveryStatus, Webhook, WebhookStatus } from './webhook-store.rows';
 
 /** A webhook that takes deliveries (active or paused), with the event types it wants. */
 interface OutboxHook {
   readonly id: string;
   readonly types: readonly string[];
+  readonly paused: boolean;
 }
+
+/**
+ * The pending deliveries a paused webhook may hold. A paused webhook keeps queueing, so that it
+ * gets every event on resume, up to this many; past it the events are not queued for it and are
+ * counted in `skippedWhilePaused`, so that a webhook paused and forgotten cannot fill the disk.
+ */
+export const PAUSED_QUEUE_LIMIT = 10_000;
 
 /**
  * While no webhook takes deliveries, the outbox checkpoint moves in memory and is written once
@@ -67,7 +42,10 @@ export class WebhookStore {
   /** The outbox checkpoint moved while no webhook took deliveries, not written yet, and the batches since it was. */
   private unsaved: { position: Position; batches: number } | undefined;
 
-  constructor(path: string) {
+  private readonly pausedQueueLimit: number;
+
+  constructor(path: string, options: { pausedQueueLimit?: number } = {}) {
+    this.pausedQueueLimit = options.pausedQueueLimit ?? PAUSED_QUEUE_LIMIT;
     mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     // It holds the webhooks' signing secrets: readable by the server's user only.
@@ -75,27 +53,7 @@ export class WebhookStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS webhooks (
-        id TEXT PRIMARY KEY, url TEXT NOT NULL, event_types TEXT NOT NULL, secret TEXT NOT NULL,
-        status TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL
-      );
-      CREATE TABLE IF NOT EXISTS outbox_checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), position TEXT);
-      INSERT OR IGNORE INTO outbox_checkpoint VALUES (1, NULL);
-      CREATE TABLE IF NOT EXISTS deliveries (
-        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, webhook_id TEXT NOT NULL, event_id TEXT NOT NULL,
-        stream TEXT NOT NULL, revision INTEGER NOT NULL, position TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL,
-        status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at TEXT, last_error TEXT,
-        created_at TEXT NOT NULL, delivered_at TEXT,
-        UNIQUE (webhook_id, event_id)
-      );
-      CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
-      CREATE INDEX IF NOT EXISTS deliveries_queue ON deliveries (webhook_id, stream, status, seq);
-      CREATE TABLE IF NOT EXISTS attempts (
-        delivery_id TEXT NOT NULL, attempt INTEGER NOT NULL, at TEXT NOT NULL, status_code INTEGER, error TEXT,
-        duration_ms INTEGER NOT NULL, PRIMARY KEY (delivery_id, attempt)
-      );
-    `);
+    openSchema(this.db);
   }
 
   close(): void {
@@ -113,7 +71,7 @@ export class WebhookStore {
     this.db.transaction(() => {
       if (unsaved) this.writeCheckpoint(unsaved.position);
       this.db
-        .prepare('INSERT INTO webhooks VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO webhooks (id, url, event_types, secret, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now);
     })();
     // Written: forgotten only once the transaction has committed.
@@ -151,7 +109,10 @@ export class WebhookStore {
     this.db.prepare('UPDATE outbox_checkpoint SET position = ? WHERE id = 1 AND position IS NULL').run(formatPosition(position));
   }
 
-  /** Queues the batch for every webhook (active or paused) that wants each event, and moves the checkpoint, in one transaction. */
+  /**
+   * Queues the batch for every webhook (active or paused) that wants each event, and moves the
+   * checkpoint, in one transaction. A delivery that opens its (webhook, stream) queue becomes its head.
+   */
   enqueue(events: readonly RecordedEvent[], last: Position, makeId: () => string, now: string): number {
     const hooks = this.outboxHooks();
     if (hooks.length === 0) {
@@ -167,20 +128,39 @@ export class WebhookStore {
           `INSERT OR IGNORE INTO deliveries (id, webhook_id, event_id, stream, revision, position, type, body, status, next_attempt_at, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)`,
         );
+        const openQueue = prepared(this.db, 'INSERT OR IGNORE INTO queue_heads (webhook_id, stream, seq, next_attempt_at) VALUES (?, ?, ?, ?)');
+        const pendingOf = prepared(this.db, "SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'pending'");
+        /** Room left in each paused webhook's queue, counted when first needed. */
+        const room = new Map<string, number>();
+        const skipped = new Map<string, number>();
         let queued = 0;
         for (const event of events) {
           for (const hook of hooks) {
             const types = hook.types;
             if (!types.includes('*') && !types.includes(event.type)) continue;
+            if (hook.paused) {
+              const left = room.get(hook.id) ?? this.pausedQueueLimit - (pendingOf.get(hook.id) as { n: number }).n;
+              if (left <= 0) {
+                room.set(hook.id, 0);
+                skipped.set(hook.id, (skipped.get(hook.id) ?? 0) + 1);
+                continue;
+              }
+              room.set(hook.id, left - 1);
+            }
             const id = makeId();
             const body = JSON.stringify({
               deliveryId: id,
               webhookId: hook.id,
               event: { id: event.id, type: event.type, stream: event.stream, revision: event.revision, position: formatPosition(event.position), data: event.data, recordedAt: event.recordedAt },
             });
-            queued += insert.run(id, hook.id, event.id, event.stream, event.revision, formatPosition(event.position), event.type, body, now, now).changes;
+            const inserted = insert.run(id, hook.id, event.id, event.stream, event.revision, formatPosition(event.position), event.type, body, now, now);
+            if (inserted.changes === 0) continue;
+            openQueue.run(hook.id, event.stream, inserted.lastInsertRowid, now);
+            queued++;
           }
         }
+        const countSkipped = prepared(this.db, 'UPDATE webhooks SET skipped_while_paused = skipped_while_paused + ? WHERE id = ?');
+        for (const [hookId, n] of skipped) countSkipped.run(n, hookId);
         this.writeCheckpoint(last);
         return queued;
       })
@@ -193,8 +173,8 @@ export class WebhookStore {
   private outboxHooks(): readonly OutboxHook[] {
     const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     if (this.hooks?.dataVersion !== dataVersion) {
-      const rows = prepared(this.db, "SELECT id, event_types FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string }>;
-      this.hooks = { dataVersion, hooks: rows.map((row) => ({ id: row.id, types: JSON.parse(row.event_types) as string[] })) };
+      const rows = prepared(this.db, "SELECT id, event_types, status FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string; status: WebhookStatus }>;
+      this.hooks = { dataVersion, hooks: rows.map((row) => ({ id: row.id, types: JSON.parse(row.event_types) as string[], paused: row.status === 'paused' })) };
     }
     return this.hooks.hooks;
   }
@@ -209,35 +189,81 @@ export class WebhookStore {
     prepared(this.db, 'UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(formatPosition(position));
   }
 
-  /** Pending deliveries due now that head their (webhook, stream) queue, oldest first: one at a time per ticket. */
+  /**
+   * Pending deliveries due now that head their (webhook, stream) queue, soonest due first: one at
+   * a time per ticket. Read through the queue heads' index, at most `limit` per active webhook,
+   * whatever waits behind the heads.
+   */
   due(now: string, limit: number): Delivery[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT d.* FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id AND w.status = 'active'
-            WHERE d.status = 'pending' AND d.next_attempt_at <= @now
-              AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook_id = d.webhook_id AND e.stream = d.stream
-                                AND e.status = 'pending' AND e.seq < d.seq)
-            ORDER BY d.seq LIMIT @limit`,
-        )
-        .all({ now, limit }) as DeliveryRow[]
-    ).map(toDelivery);
+    const active = prepared(this.db, "SELECT id FROM webhooks WHERE status = 'active'").pluck().all() as string[];
+    const headsOf = prepared(this.db, 'SELECT seq, next_attempt_at FROM queue_heads WHERE webhook_id = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, seq LIMIT ?');
+    const heads = active
+      .flatMap((webhookId) => headsOf.all(webhookId, now, limit) as Array<{ seq: number; next_attempt_at: string }>)
+      .sort((a, b) => (a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : a.seq - b.seq))
+      .slice(0, limit);
+    const delivery = prepared(this.db, 'SELECT * FROM deliveries WHERE seq = ?');
+    return heads.map((head) => toDelivery(delivery.get(head.seq) as DeliveryRow));
   }
 
+  /**
+   * Records an attempt. A delivered or dead delivery leaves its queue, and the next pending one
+   * (if any) becomes the head; a failed one stays the head, due again at `retryAt`.
+   */
   recordAttempt(delivery: Delivery, outcome: { ok: boolean; statusCode: number | null; error: string | null; durationMs: number }, next: { at: string; dead: boolean; retryAt: string }): void {
     this.db
       .transaction(() => {
         const attempt = delivery.attempts + 1;
-        this.db
-          .prepare('INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)')
-          .run(delivery.id, attempt, next.at, outcome.statusCode, outcome.error, outcome.durationMs);
-        if (outcome.ok) {
-          this.db.prepare("UPDATE deliveries SET status = 'delivered', attempts = ?, delivered_at = ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?").run(attempt, next.at, delivery.id);
-        } else {
-          this.db
-            .prepare('UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?')
-            .run(next.dead ? 'dead' : 'pending', attempt, next.dead ? null : next.retryAt, outcome.error, delivery.id);
+        prepared(this.db, 'INSERT INTO attempts VALUES (?, ?, ?, ?, ?, ?)').run(delivery.id, attempt, next.at, outcome.statusCode, outcome.error, outcome.durationMs);
+        if (!outcome.ok && !next.dead) {
+          prepared(this.db, "UPDATE deliveries SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?").run(attempt, next.retryAt, outcome.error, delivery.id);
+          prepared(this.db, 'UPDATE queue_heads SET next_attempt_at = ? WHERE webhook_id = ? AND stream = ? AND seq = (SELECT seq FROM deliveries WHERE id = ?)').run(
+            next.retryAt,
+            delivery.webhookId,
+            delivery.stream,
+            delivery.id,
+          );
+          return;
         }
+        if (outcome.ok) {
+          prepared(this.db, "UPDATE deliveries SET status = 'delivered', attempts = ?, delivered_at = ?, finished_at = ?, next_attempt_at = NULL, last_error = NULL WHERE id = ?").run(
+            attempt,
+            next.at,
+            next.at,
+            delivery.id,
+          );
+        } else {
+          prepared(this.db, "UPDATE deliveries SET status = 'dead', attempts = ?, finished_at = ?, next_attempt_at = NULL, last_error = ? WHERE id = ?").run(attempt, next.at, outcome.error, delivery.id);
+        }
+        this.advanceQueue(delivery.webhookId, delivery.stream);
+      })
+      .immediate();
+  }
+
+  /** The queue's oldest pending delivery becomes its head; a queue with none has no head. */
+  private advanceQueue(webhookId: string, stream: string): void {
+    prepared(this.db, 'DELETE FROM queue_heads WHERE webhook_id = ? AND stream = ?').run(webhookId, stream);
+    const next = prepared(this.db, "SELECT seq, next_attempt_at FROM deliveries WHERE webhook_id = ? AND stream = ? AND status = 'pending' ORDER BY seq LIMIT 1").get(webhookId, stream) as
+      | { seq: number; next_attempt_at: string }
+      | undefined;
+    if (next) prepared(this.db, 'INSERT INTO queue_heads (webhook_id, stream, seq, next_attempt_at) VALUES (?, ?, ?, ?)').run(webhookId, stream, next.seq, next.next_attempt_at);
+  }
+
+  /**
+   * Removes up to `limit` delivered and dead deliveries (with their attempts) that finished more
+   * than `retentionDays` before `now`, oldest first; answers how many. Pending ones are never removed.
+   */
+  prune(now: string, retentionDays: number, limit: number): number {
+    const before = new Date(Date.parse(now) - retentionDays * 86_400_000).toISOString();
+    return this.db
+      .transaction(() => {
+        const rows = prepared(this.db, 'SELECT seq, id FROM deliveries WHERE finished_at < ? ORDER BY finished_at LIMIT ?').all(before, limit) as Array<{ seq: number; id: string }>;
+        const attempts = prepared(this.db, 'DELETE FROM attempts WHERE delivery_id = ?');
+        const delivery = prepared(this.db, 'DELETE FROM deliveries WHERE seq = ?');
+        for (const row of rows) {
+          attempts.run(row.id);
+          delivery.run(row.seq);
+        }
+        return rows.length;
       })
       .immediate();
   }
@@ -262,59 +288,4 @@ export class WebhookStore {
       })),
     };
   }
-}
-
-interface WebhookRow {
-  id: string;
-  url: string;
-  event_types: string;
-  status: WebhookStatus;
-  created_at: string;
-  updated_at: string;
-}
-interface DeliveryRow {
-  id: string;
-  webhook_id: string;
-  event_id: string;
-  stream: string;
-  revision: number;
-  position: string;
-  type: string;
-  body: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  last_error: string | null;
-  created_at: string;
-  delivered_at: string | null;
-}
-interface AttemptRow {
-  attempt: number;
-  at: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-function toWebhook(row: WebhookRow): Webhook {
-  return { id: row.id, url: row.url, eventTypes: JSON.parse(row.event_types), status: row.status, createdAt: row.created_at, updatedAt: row.updated_at };
-}
-
-function toDelivery(row: DeliveryRow): Delivery {
-  return {
-    id: row.id,
-    webhookId: row.webhook_id,
-    eventId: row.event_id,
-    stream: row.stream,
-    revision: row.revision,
-    position: row.position,
-    type: row.type,
-    status: row.status,
-    attempts: row.attempts,
-    nextAttemptAt: row.next_attempt_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    deliveredAt: row.delivered_at,
-    body: row.body,
-  };
 }

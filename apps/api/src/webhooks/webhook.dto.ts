@@ -3,7 +3,7 @@ import { PagingQueryDto } from '../http/paging.dto';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUrl, Length, Matches } from 'class-validator';
 
 export class RegisterWebhookDto {
-  @ApiProperty({ description: 'Where deliveries are POSTed: http or https', example: 'https://crm.internal/hooks/tickets' })
+  @ApiProperty({ description: 'Where deliveries are POSTed: https (http only with WEBHOOK_ALLOW_HTTP=true); a host with a loopback, private or link-local address only when WEBHOOK_ALLOWED_HOSTS names it', example: 'https://crm.internal/hooks/tickets' })
   @IsString()
   @Length(1, 2000)
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, allow_underscores: true }, { message: 'url must be an http(s) URL' })
@@ -17,7 +17,7 @@ export class RegisterWebhookDto {
   @Matches(/^(\*|[A-Z][A-Za-z0-9]{0,99})$/, { each: true, message: 'eventTypes are event type names (PascalCase) or "*"' })
   eventTypes!: string[];
 
-  @ApiProperty({ description: 'Shared secret for the X-Signature-256 HMAC; never shown again', example: 'a-long-random-shared-secret' })
+  @ApiProperty({ description: 'Shared secret for the X-Signature-256 HMAC of `<X-Signature-Timestamp>.<body>`; never shown again', example: 'a-long-random-shared-secret' })
   @IsString()
   @Length(16, 256)
   secret!: string;

@@ -3,12 +3,11 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, type Clock } from '../clock';
-import type { AppConfig } from '../config/app-config';
-import { APP_CONFIG } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
 import { WEBHOOK_STORE } from './webhook.tokens';
 import { DeliveriesQueryDto, RegisterWebhookDto } from './webhook.dto';
 import type { WebhookStore } from './webhook-store';
+import { WebhookTargetRefused, WebhookTargets } from './webhook-target';
 
 const webhookId = new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(problem(400, 'INVALID_WEBHOOK_ID', 'a webhook id is a UUID')) });
 
@@ -20,18 +19,18 @@ export class WebhooksController {
   constructor(
     @Inject(WEBHOOK_STORE) private readonly webhooks: WebhookStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(WebhookTargets) private readonly targets: WebhookTargets,
   ) {}
 
   @Post()
   @Roles()
   @ApiOperation({ summary: 'Register a URL for the event types it wants; deliveries are signed with the secret' })
-  register(@Body() body: RegisterWebhookDto) {
-    const host = new URL(body.url).hostname.toLowerCase();
-    if (this.config.webhookAllowedHosts && !this.config.webhookAllowedHosts.includes(host)) {
-      throw new ProblemError(
-        problem(400, 'WEBHOOK_HOST_NOT_ALLOWED', `${host} is not in WEBHOOK_ALLOWED_HOSTS`, { errors: [{ field: 'url', message: 'host not allowed' }] }),
-      );
+  async register(@Body() body: RegisterWebhookDto) {
+    try {
+      await this.targets.check(body.url);
+    } catch (error) {
+      if (!(error instanceof WebhookTargetRefused)) throw error;
+      throw new ProblemError(problem(400, error.code, error.message, { errors: [{ field: 'url', message: error.message }] }));
     }
     return this.webhooks.register({ id: randomUUID(), url: body.url, eventTypes: [...new Set(body.eventTypes)], secret: body.secret }, this.clock.now());
   }
@@ -46,7 +45,7 @@ export class WebhooksController {
   @Post(':id/pause')
   @HttpCode(200)
   @Roles()
-  @ApiOperation({ summary: 'Stop sending; deliveries keep queueing and go out on resume, in order' })
+  @ApiOperation({ summary: 'Stop sending; deliveries keep queueing (up to a cap) and go out on resume, in order' })
   pause(@Param('id', webhookId) id: string) {
     return this.setStatus(id, 'paused');
   }

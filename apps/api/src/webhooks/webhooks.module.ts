@@ -5,6 +5,7 @@ import { WEBHOOK_STORE } from './webhook.tokens';
 import { WebhookDelivery } from './webhook-delivery';
 import { WebhookStore } from './webhook-store';
 import { WebhooksController } from './webhooks.controller';
+import { WebhookTargets } from './webhook-target';
 
 class WebhookStoreCloser implements OnApplicationShutdown {
   constructor(@Inject(WEBHOOK_STORE) private readonly store: WebhookStore) {}
@@ -22,6 +23,7 @@ export class WebhooksModule {
       controllers: [WebhooksController],
       providers: [
         { provide: WEBHOOK_STORE, useFactory: () => new WebhookStore(join(config.dataDir, 'webhooks.db')) },
+        { provide: WebhookTargets, useFactory: () => new WebhookTargets({ allowedHosts: config.webhookAllowedHosts, allowHttp: config.webhookAllowHttp }) },
         WebhookStoreCloser,
         WebhookDelivery,
       ],
