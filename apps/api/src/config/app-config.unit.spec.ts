@@ -40,6 +40,8 @@ describe('SLA_LATE_ENTRY_GRACE', () => {
       expect(() => loadConfig(env(bad))).toThrow(ConfigError);
       expect(() => loadConfig(env(bad))).toThrow(/^SLA_LATE_ENTRY_GRACE must be an ISO 8601 duration/);
     }
+  });
+});
 
 describe('webhook settings', () => {
   const env = (vars: Record<string, string> = {}) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...vars });
