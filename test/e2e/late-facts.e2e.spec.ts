@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { freePort } from '../support/app-process';
 import type { Client } from '../support/http-client';
 import { csvWithoutQueryTime, HOUR, iso, MINUTE, nowSecond, runCli, startViewsApp, view, withoutQueryTime, type ViewsApp } from '../support/views-scenario';
@@ -53,9 +54,14 @@ function standing(ticket: any): string[] {
   ].sort();
 }
 
-/** A ticket's clocks without the revisions of the events that moved them (two stores number them apart). */
+/**
+ * A ticket's clocks without the revisions of the events that moved them (two stores number them
+ * apart), and without what an open clock measures at the moment of the query.
+ */
 const clocksOf = (ticket: any) =>
-  ticket.clocks.map(({ metric, state, dueAt, stoppedAt, elapsedMs, pausedMs, target }: any) => ({ metric, state, dueAt, stoppedAt, elapsedMs, pausedMs, target }));
+  ticket.clocks.map(({ metric, state, dueAt, stoppedAt, elapsedMs, pausedMs, target }: any) =>
+    stoppedAt === null ? { metric, state, dueAt, stoppedAt, target } : { metric, state, dueAt, stoppedAt, elapsedMs, pausedMs, target },
+  );
 
 const post = async (client: Client, path: string, body: Record<string, unknown>, headers?: Record<string, string>) => {
   const answer = await client.post(path, body, headers);
@@ -113,13 +119,12 @@ describe('a call logged three hours late, with the follower running', () => {
     const appended = after.slice(before.length);
     const raised = new Map(alarmsOf(before).map((a) => [a.says, a.revision]));
     expect(appended.map((e) => e.type)).toEqual(['ResponseAcknowledged', 'SlaAlarmWithdrawn', 'SlaAlarmWithdrawn']);
-    // One append: every event of it has the same position as the last.
-    expect(new Set(appended.map((e) => e.position))).toEqual(new Set([answer.body.position]));
+    // One append: the command answers with the revision and position of its last event.
+    expect(appended[appended.length - 1]).toMatchObject({ revision: answer.body.revision, position: answer.body.position });
     expect(appended.slice(1).map((e) => ({ alarm: e.data.alarm, metric: e.data.metric, alarmRevision: e.data.alarmRevision, at: e.data.at }))).toEqual([
       { alarm: 'warning', metric: 'response', alarmRevision: raised.get(`SlaWarningReached:response:0.75@${at(22.5)}`), at: at(20) },
       { alarm: 'breach', metric: 'response', alarmRevision: raised.get(`SlaBreached:response:@${at(30)}`), at: at(20) },
     ]);
-    expect(answer.body.revision).toBe(after[after.length - 1]!.revision);
   });
 
   it('shows the response clock met, explained by the late acknowledgement, and each alarm with its withdrawal', async () => {
@@ -217,6 +222,7 @@ describe('facts synced late, one command each, end where the same facts sent bef
   ];
   let late: ViewsApp;
   let early: ViewsApp;
+  let earlyDataDir: string;
   let latePosition = '0';
   let earlyPosition = '0';
 
@@ -237,9 +243,11 @@ describe('facts synced late, one command each, end where the same facts sent bef
 
   beforeAll(async () => {
     [late, early] = await Promise.all([startViewsApp(FOLLOWING), startViewsApp({ ...FOLLOWING, RUN_DEADLINE_FOLLOWER: 'false' })]);
+    earlyDataDir = early.dataDir;
   }, 60_000);
   afterAll(async () => {
     await Promise.all([late?.stop(), early?.stop()]);
+    rmSync(earlyDataDir, { recursive: true, force: true });
   });
 
   it('the late store: alarms raised from the report, then each fact withdraws what it makes untrue, and retries append nothing', async () => {
@@ -269,8 +277,9 @@ describe('facts synced late, one command each, end where the same facts sent bef
   it('the other store: the same facts entered before the follower ran, then the follower raises what they justify', async () => {
     await post(early.service, '/v1/tickets', report);
     for (const [command, body] of facts) earlyPosition = (await post(early.service, `/v1/tickets/${ticketId}/${command}`, body)).body.position;
+    // The same store, now with its follower running.
     await early.close();
-    await early.start();
+    early = await startViewsApp(FOLLOWING, early.dataDir);
     await until('the on-site escalation', async () => ((await historyOf(early, ticketId)).some((e) => e.type === 'EscalationRequired') ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const events = await historyOf(early, ticketId);
