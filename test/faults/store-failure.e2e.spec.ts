@@ -141,6 +141,25 @@ describe('the event store unavailable', () => {
     expect(view.status).toBe(200);
   }, 30_000);
 
+  it('after the projections subscription is dropped, readiness is 503 while it fails and 200 again once it has resubscribed, with no restart', async () => {
+    await waitFor(`${baseUrl}/health/ready`, 200, 10_000);
+    // Dropped by the store, and the next six subscriptions refused (about two for each of the
+    // three projections, whose retries wait 250, 500, then 1000 ms): long enough for a probe
+    // every 50 ms to see the 503.
+    failing.failSubscriptions({ afterEvents: 0, count: 6 });
+    failing.dropSubscriptions();
+    await waitFor(`${baseUrl}/health/ready`, 503, 10_000);
+    await waitFor(`${baseUrl}/health/ready`, 200, 20_000);
+    const ready = await http.get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.details.projections.projections.every((p: { failure?: string }) => !p.failure)).toBe(true);
+    // The resubscribed projections follow new commands.
+    const report = await http.as('service').post('/v1/tickets', reportBody());
+    expect(report.status).toBe(201);
+    expect((await http.as('analyst').get(`/v1/views/sla-compliance?minPosition=${report.body.position}`)).status).toBe(200);
+    expect((await http.get('/health/ready')).status).toBe(200);
+  }, 40_000);
+
   // When readiness fails, its 503 keeps the health report that names each check
   // ({ status: 'error', error: { eventStore: { status: 'down', ... } }, details: ... }).
   it('a 503 from /health/ready still names the check that failed (eventStore down) and is not called INTERNAL_ERROR', async () => {

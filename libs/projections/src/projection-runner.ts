@@ -41,6 +41,17 @@ export interface RunnerOptions {
 /** Batches a pipelined rebuild lets the writer fall behind by: what it holds in memory for them. */
 const MAX_BATCHES_IN_FLIGHT = 3;
 
+/** The first wait before a failed projection is followed again; it doubles up to the second. */
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 30_000;
+
+/** What one attempt at following a projection has done so far. */
+interface Attempt {
+  /** When it was first caught up with the head or applied a batch. */
+  healthySince: number | undefined;
+  applied: boolean;
+}
+
 const silent: RunnerLogger = { log: () => undefined, warn: () => undefined };
 
 /**
@@ -166,12 +177,26 @@ export class ProjectionRunner {
     return differences;
   }
 
+  /**
+   * Follows one projection for as long as the runner runs. A failure is reported in `status()` and
+   * retried after a wait that doubles up to 30 s; the attempt after it clears the failure once it
+   * is healthy again (it has caught up with the head of the log, or applied a batch), so a
+   * subscription that the store dropped and that resubscribed reports nothing. The wait starts
+   * over at 250 ms when the failed attempt had applied a batch, or had been caught up for at least
+   * as long as it would wait: a subscription that fails again at once keeps backing off.
+   */
   private async follow(projection: Projection): Promise<void> {
-    let backoffMs = 250;
+    let retryMs = FIRST_RETRY_MS;
     while (!this.stopped) {
+      const attempt: Attempt = { healthySince: undefined, applied: false };
+      const progress = (applied: boolean) => {
+        attempt.healthySince ??= Date.now();
+        if (applied) attempt.applied = true;
+        this.failures.delete(projection.name);
+      };
       try {
         const generation = this.chooseGeneration(projection);
-        await this.runGeneration(projection, generation, { untilCaughtUp: false });
+        await this.runGeneration(projection, generation, { untilCaughtUp: false, progress });
         this.failures.delete(projection.name);
       } catch (error) {
         if (this.stopped) return;
@@ -179,11 +204,12 @@ export class ProjectionRunner {
           this.logger.log(`${projection.name}: ${error.message}; resuming from the stored checkpoint`);
           continue;
         }
+        if (attempt.applied || (attempt.healthySince !== undefined && Date.now() - attempt.healthySince >= retryMs)) retryMs = FIRST_RETRY_MS;
         const message = (error as Error).message;
         this.failures.set(projection.name, message);
-        this.logger.warn(`${projection.name} stopped: ${message}; retrying in ${backoffMs} ms`);
-        await new Promise((resolve) => setTimeout(resolve, backoffMs));
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        this.logger.warn(`${projection.name} stopped: ${message}; retrying in ${retryMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, retryMs));
+        retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
     }
   }
@@ -200,7 +226,11 @@ export class ProjectionRunner {
   }
 
   /** Applies the log to one generation; a building generation is promoted once caught up. */
-  private async runGeneration(projection: Projection, generation: Generation, options: { untilCaughtUp: boolean; pipelined?: boolean }): Promise<void> {
+  private async runGeneration(
+    projection: Projection,
+    generation: Generation,
+    options: { untilCaughtUp: boolean; pipelined?: boolean; progress?: (applied: boolean) => void },
+  ): Promise<void> {
     const t = tableNamesFor(generation.generation);
     let position = generation.position;
     const finishIfCaughtUp = async (): Promise<boolean> => {
@@ -211,6 +241,7 @@ export class ProjectionRunner {
         this.logger.log(`${projection.name}: generation ${generation.generation} caught up and is live`);
         generation = { ...generation, status: 'live' };
       }
+      if (caughtUp) options.progress?.(false);
       return caughtUp;
     };
     if ((await finishIfCaughtUp()) && options.untilCaughtUp) return;
@@ -222,6 +253,7 @@ export class ProjectionRunner {
       const last = batch[batch.length - 1].position;
       this.readModels.applyBatch(projection, generation.generation, position, () => events.length && projection.apply(this.readModels.db, events, t), last);
       position = last;
+      options.progress?.(true);
       // A catch-up reads pages already in memory: let the event loop turn between batches, so the
       // process keeps answering HTTP while it catches up.
       await new Promise((resolve) => setImmediate(resolve));

@@ -12,6 +12,88 @@ export type Loaded<State> = LoadedStream<State> & { readonly fresh: boolean };
 /** How the command runner folds a stream's events: from the start, or onto a state already folded. */
 export type Fold<State> = (recorded: readonly RecordedEvent[], from?: State) => State;
 
+/** The first and the last event a command appended to a stream: what a retry of it is answered with. */
+export interface CommandEvents {
+  readonly first: RecordedEvent;
+  readonly last: RecordedEvent;
+}
+
+/**
+ * A remembered stream's events, only ever added to at the end, with the events of each command
+ * by its id. Every stream handed out is a prefix of one of these: adding to the end changes no
+ * prefix, so nothing is copied when a command appends.
+ */
+class StreamLog {
+  readonly events: RecordedEvent[] = [];
+  readonly commands = new Map<unknown, CommandEvents>();
+
+  static of(events: readonly RecordedEvent[]): StreamLog {
+    const log = new StreamLog();
+    log.add(events);
+    return log;
+  }
+
+  add(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      this.events.push(event);
+      const commandId = event.metadata.commandId;
+      if (commandId === undefined) continue;
+      const known = this.commands.get(commandId);
+      this.commands.set(commandId, { first: known?.first ?? event, last: event });
+    }
+  }
+}
+
+/**
+ * The first `length` events of a log, and their state. `recorded` is copied out of the log when
+ * it is first asked for; the command runner asks only for `last` and `commandEvents`.
+ */
+export class StreamView<State> implements Loaded<State> {
+  readonly #log: StreamLog;
+  readonly #length: number;
+  #recorded: readonly RecordedEvent[] | undefined;
+  declare readonly recorded: readonly RecordedEvent[];
+  readonly state: State;
+  readonly fresh: boolean;
+
+  constructor(log: StreamLog, length: number, state: State, fresh: boolean) {
+    this.#log = log;
+    this.#length = length;
+    this.state = state;
+    this.fresh = fresh;
+    // An own property, as on a plain loaded stream, computed when read.
+    Object.defineProperty(this, 'recorded', { enumerable: true, get: () => (this.#recorded ??= this.#log.events.slice(0, this.#length)) });
+  }
+
+  /** The stream's last event, or undefined when it has none. */
+  get last(): RecordedEvent | undefined {
+    return this.#length === 0 ? undefined : this.#log.events[this.#length - 1];
+  }
+
+  /** The events `commandId` appended to this stream, if it did (within what this holds). */
+  commandEvents(commandId: string): CommandEvents | undefined {
+    const found = this.#log.commands.get(commandId);
+    const last = this.last;
+    if (!found || !last || found.first.revision > last.revision) return undefined;
+    if (found.last.revision <= last.revision) return found;
+    // The id came again past this prefix (it never should): the last of it within the prefix.
+    const within = this.recorded.filter((event) => event.metadata.commandId === commandId);
+    return { first: found.first, last: within[within.length - 1] };
+  }
+
+  /** @internal The log and length of this view, for the remembered streams. */
+  static parts<State>(loaded: LoadedStream<State>): { log: StreamLog; length: number } {
+    if (loaded instanceof StreamView) return { log: loaded.#log, length: loaded.#length };
+    return { log: StreamLog.of(loaded.recorded), length: loaded.recorded.length };
+  }
+}
+
+/** A remembered stream: its log, all of it, and the state that folds to. */
+interface Remembered {
+  readonly log: StreamLog;
+  readonly state: unknown;
+}
+
 /** How many streams the command runner remembers; the least recently commanded are forgotten first. */
 export const REMEMBERED_STREAMS = 1000;
 
@@ -31,7 +113,7 @@ export const REMEMBERED_STREAMS = 1000;
  * domain's evolve and decide never mutate a state).
  */
 export class CommandStreams {
-  private readonly remembered = new Map<string, LoadedStream<unknown>>();
+  private readonly remembered = new Map<string, Remembered>();
   /** Remembered streams known to have events past what is remembered of them. */
   private readonly behind = new Set<string>();
 
@@ -40,27 +122,30 @@ export class CommandStreams {
     private readonly capacity: number = REMEMBERED_STREAMS,
   ) {}
 
-  async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<Loaded<State>> {
-    const known = this.remembered.get(stream) as LoadedStream<State> | undefined;
+  async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<StreamView<State>> {
+    const known = this.remembered.get(stream);
     if (!options.fresh && !this.behind.has(stream)) {
-      if (!known) return { recorded: [], state: fold([]), fresh: false };
+      if (!known) return new StreamView(new StreamLog(), 0, fold([]), false);
       this.touch(stream, known);
-      return { ...known, fresh: false };
+      return new StreamView(known.log, known.log.events.length, known.state as State, false);
     }
     this.behind.delete(stream);
-    const last = known?.recorded.at(-1);
+    // What is remembered now: the log may grow while the read below is under way.
+    const length = known?.log.events.length ?? 0;
+    const last = known?.log.events[length - 1];
     const read = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
     if (known && read.length === 0) {
-      this.touch(stream, known);
-      return { ...known, fresh: true };
+      // Still remembered as it was read, unless something longer came meanwhile.
+      const now = this.remembered.get(stream);
+      if (known.log.events.length === length && (!now || now.log.events.length <= length)) this.touch(stream, known);
+      return new StreamView(known.log, length, known.state as State, true);
     }
-    const loaded: LoadedStream<State> = known
-      ? { recorded: [...known.recorded, ...read], state: fold(read, known.state) }
-      : { recorded: read, state: fold(read) };
+    const state = known ? fold(read, known.state as State) : fold(read);
+    const log = known ? this.extend(known.log, length, read) : StreamLog.of(read);
     // Two commands on one stream may load it at once: the longer of their reads is kept.
     const now = this.remembered.get(stream);
-    if (loaded.recorded.length > 0 && (!now || now.recorded.length <= loaded.recorded.length)) this.touch(stream, loaded);
-    return { ...loaded, fresh: true };
+    if (log.events.length > 0 && (!now || now.log.events.length <= length + read.length)) this.touch(stream, { log, state });
+    return new StreamView(log, length + read.length, state, true);
   }
 
   /**
@@ -70,17 +155,18 @@ export class CommandStreams {
    * what came after instead of deciding on the stream as it was before this append.
    */
   appended<State>(stream: string, loaded: LoadedStream<State>, recorded: readonly RecordedEvent[] | undefined, fold: Fold<State>): void {
-    const last = loaded.recorded.at(-1);
+    const { log, length } = StreamView.parts(loaded);
+    const last = length === 0 ? undefined : log.events[length - 1];
     if (!recorded || recorded.length === 0 || recorded[0].revision !== (last ? last.revision + 1 : 0)) {
       // Known to exist now, and to end past what was loaded.
-      if (!this.remembered.has(stream)) this.touch(stream, { recorded: loaded.recorded, state: loaded.state });
+      if (!this.remembered.has(stream)) this.touch(stream, { log: this.extend(log, length, []), state: loaded.state });
       this.behind.add(stream);
       return;
     }
     const now = this.remembered.get(stream);
     // Another command on the stream may have loaded more of it meanwhile: that is kept.
-    if (now && now.recorded.length > loaded.recorded.length) return;
-    this.touch(stream, { recorded: [...loaded.recorded, ...recorded], state: fold(recorded, loaded.state) });
+    if (now && now.log.events.length > length) return;
+    this.touch(stream, { log: this.extend(log, length, recorded), state: fold(recorded, loaded.state) });
   }
 
   /**
@@ -102,10 +188,20 @@ export class CommandStreams {
     return this.remembered.size;
   }
 
-  private touch(stream: string, loaded: LoadedStream<unknown>): void {
+  /**
+   * The first `length` events of `log` followed by `events`: `log` itself, added to, when it ends
+   * there (the usual case); a copy when something was added past `length` meanwhile.
+   */
+  private extend(log: StreamLog, length: number, events: readonly RecordedEvent[]): StreamLog {
+    if (log.events.length !== length) return StreamLog.of([...log.events.slice(0, length), ...events]);
+    log.add(events);
+    return log;
+  }
+
+  private touch(stream: string, remembered: Remembered): void {
     // A Map iterates in insertion order: re-inserting makes the stream the most recent.
     this.remembered.delete(stream);
-    this.remembered.set(stream, loaded);
+    this.remembered.set(stream, remembered);
     if (this.remembered.size > this.capacity) this.forget(this.remembered.keys().next().value!);
   }
 }

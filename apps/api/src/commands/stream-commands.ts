@@ -1,7 +1,7 @@
 import { chainEvents, formatPosition, WrongExpectedRevision, type AppendResult, type EventStore, type RecordedEvent } from '@app/event-store';
 import { problem, ProblemError } from '../http/problem';
 import type { CommandContext } from '../tickets/command-context';
-import type { CommandStreams, Fold } from './command-streams';
+import type { CommandStreams, Fold, StreamView } from './command-streams';
 
 /** A rule violation as the domain returns it: a stable code, a kind that picks the HTTP status. */
 export interface DomainError {
@@ -17,12 +17,12 @@ export interface AggregateType<State, Command, Event extends { type: string; dat
   streamOf(id: string): string;
   /** Folds events from the start, or onto `from`, the state of the events before them. */
   fold: Fold<State>;
-  /** `recorded` is the stream the state was folded from, for a decision that reads more than the state. */
+  /** `recorded` gives the stream the state was folded from, for a decision that reads more than the state. */
   decide(
     command: Command,
     state: State,
     now: string,
-    recorded: readonly RecordedEvent[],
+    recorded: () => readonly RecordedEvent[],
   ): { ok: true; events: Event[] } | { ok: false; error: DomainError };
   schemaVersion(event: Event): number;
 }
@@ -78,19 +78,19 @@ export async function runCommand<State, Command, Event extends { type: string; d
 ): Promise<CommandOutcome> {
   const stream = type.streamOf(id);
   /** What the command comes to on one state of the stream: events to append, or an answer. */
-  const settle = (recorded: readonly RecordedEvent[], state: State, at: string): { events: Event[] } | { answer: CommandOutcome } | { refusal: unknown } => {
+  const settle = (loaded: StreamView<State>, at: string): { events: Event[] } | { answer: CommandOutcome } | { refusal: unknown } => {
     try {
-      const revision = recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision;
-      const earlier = context.idempotent ? firstAnswer(recorded, id, context) : undefined;
+      const last = loaded.last;
+      const revision = last ? last.revision : -1;
+      const earlier = context.idempotent ? firstAnswer(loaded, id, context) : undefined;
       if (earlier) return { answer: earlier };
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
         return { refusal: revisionMismatch(context.expectedRevision, revision) };
       }
-      const decision = type.decide(command, state, at, recorded);
+      const decision = type.decide(command, loaded.state, at, () => loaded.recorded);
       if (!decision.ok) return { refusal: domainProblem(decision.error) };
       if (decision.events.length > 0) return { events: decision.events };
       // Nothing to record (an idempotent no-op of the domain): the stream stays as it is.
-      const last = recorded[recorded.length - 1];
       return { answer: { id, revision, position: last ? formatPosition(last.position) : '-1', replayed: true } };
     } catch (error) {
       return { refusal: error };
@@ -103,15 +103,15 @@ export async function runCommand<State, Command, Event extends { type: string; d
     let loaded = await streams.load(stream, type.fold, { fresh: read });
     if (loaded.fresh) attempt++;
     const at = now();
-    let step = settle(loaded.recorded, loaded.state, at);
+    let step = settle(loaded, at);
     if (!('events' in step) && !loaded.fresh) {
       loaded = await streams.load(stream, type.fold, { fresh: true });
-      step = settle(loaded.recorded, loaded.state, at);
+      step = settle(loaded, at);
     }
     if ('refusal' in step) throw step.refusal;
     if ('answer' in step) return step.answer;
     try {
-      const result = await appendChained(streams.store, stream, loaded.recorded, step.events, type.schemaVersion, metadataOf(context), at);
+      const result = await appendAfter(streams.store, stream, loaded.last, step.events, type.schemaVersion, metadataOf(context), at);
       streams.appended(stream, loaded, result.recorded, type.fold);
       return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
     } catch (error) {
@@ -139,12 +139,24 @@ export function appendChained<Event extends { type: string; data: object }>(
   metadata: CommandMetadata,
   recordedAt: string,
 ): Promise<AppendResult> {
+  return appendAfter(store, stream, recorded.at(-1), events, schemaVersion, metadata, recordedAt);
+}
+
+/** `appendChained` after the stream's last event as read (undefined: the stream has none). */
+function appendAfter<Event extends { type: string; data: object }>(
+  store: EventStore,
+  stream: string,
+  last: RecordedEvent | undefined,
+  events: readonly Event[],
+  schemaVersion: (event: Event) => number,
+  metadata: CommandMetadata,
+  recordedAt: string,
+): Promise<AppendResult> {
   const stored = events.map((event) => ({
     type: event.type,
     data: event.data as Record<string, unknown>,
     metadata: { ...metadata, recordedAt, schemaVersion: schemaVersion(event) },
   }));
-  const last = recorded.at(-1);
   return store.append(stream, chainEvents(stream, last, stored), { expectedRevision: last ? last.revision : 'no_stream' });
 }
 
@@ -159,14 +171,13 @@ function metadataOf(context: CommandContext): CommandMetadata {
 }
 
 /** The stored answer of a command already applied, or a 422 when the key came with another body. */
-function firstAnswer(recorded: readonly RecordedEvent[], id: string, context: CommandContext): CommandOutcome | undefined {
-  const caused = recorded.filter((event) => event.metadata.commandId === context.commandId);
-  if (caused.length === 0) return undefined;
-  if (caused[0].metadata.requestHash !== context.requestHash) {
+function firstAnswer(loaded: StreamView<unknown>, id: string, context: CommandContext): CommandOutcome | undefined {
+  const caused = loaded.commandEvents(context.commandId);
+  if (!caused) return undefined;
+  if (caused.first.metadata.requestHash !== context.requestHash) {
     throw new ProblemError(problem(422, 'IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with another request here'));
   }
-  const last = caused[caused.length - 1];
-  return { id, revision: last.revision, position: formatPosition(last.position), replayed: true };
+  return { id, revision: caused.last.revision, position: formatPosition(caused.last.position), replayed: true };
 }
 
 function revisionMismatch(expected: number, actual: number): ProblemError {

@@ -64,7 +64,12 @@ export class ProjectionWorkerHost {
     worker.on('message', (message: ProjectionWorkerMessage) => {
       if (message.type === 'failures') this.runner.reportFailures(message.failures);
       else if (message.type === 'log') this.logger[message.level](message.message);
-      else if (message.type === 'started') this.restartDelayMs = 1000;
+      else if (message.type === 'started') {
+        this.restartDelayMs = 1000;
+        // A worker started again has failed at nothing yet: the exit reported before is over. (It
+        // sends its failures only when they change, and starts with none.)
+        this.runner.reportFailures({});
+      }
     });
     worker.on('error', (error) => this.logger.warn(`projection worker failed: ${error.message}`));
     worker.on('exit', (code) => {

@@ -21,7 +21,7 @@ export function ticketsUnder(policies: PolicyCatalog): AggregateType<TicketState
     fold: foldTicket,
     decide: (command, state, now, recorded) =>
       decideWithAlarms(command, state, now, () => ({
-        history: recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) })),
+        history: recorded().map((event) => ({ revision: event.revision, event: toTicketEvent(event) })),
         policy: state.status === 'none' ? undefined : policies.find(state.policyId, state.policyVersion),
       })),
     schemaVersion: (event) => EVENT_SCHEMA_VERSION[event.type],
