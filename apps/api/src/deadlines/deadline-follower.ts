@@ -127,8 +127,9 @@ export class DeadlineFollower implements OnApplicationBootstrap, BeforeApplicati
     const nowMs = Date.parse(this.clock.now());
     const retryMs = held ? Math.min(held.retryMs * 2, MAX_RETRY_MS) : SETTLE_MS;
     let raised: number;
+    let heldUntil: string | undefined;
     try {
-      ({ raised } = await this.commands.execute(new RaiseSlaAlarms(ticketId)));
+      ({ raised, heldUntil } = await this.commands.execute(new RaiseSlaAlarms(ticketId)));
     } catch (error) {
       // An unreachable store fails every ticket alike: the tick stops and starts over later.
       if (error instanceof EventStoreUnavailable) throw error;
@@ -140,6 +141,11 @@ export class DeadlineFollower implements OnApplicationBootstrap, BeforeApplicati
       this.held.delete(ticketId);
       this.recent.set(ticketId, nowMs + SETTLE_MS);
       this.logger.log(`raised ${raised} SLA event(s) on ticket ${ticketId}`);
+      return;
+    }
+    if (heldUntil !== undefined) {
+      // Owed, but waiting for the late-entry grace of a ticket recorded after the fact.
+      this.held.set(ticketId, { nextAt, untilMs: Date.parse(heldUntil), retryMs: SETTLE_MS });
       return;
     }
     const unknown = this.unknownPolicy(ticketId, tables);

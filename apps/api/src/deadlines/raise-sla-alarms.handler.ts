@@ -11,8 +11,17 @@ import { appendChained } from '../commands/stream-commands';
 import { CommandStreams } from '../commands/command-streams';
 import { loadTicket, ticketStream } from '../tickets/ticket-stream';
 
+/**
+ * What raising came to: how many events were appended, and when alarms were owed but held for
+ * the late-entry grace, the moment (server time) they may be raised.
+ */
+export interface RaisedAlarms {
+  readonly raised: number;
+  readonly heldUntil?: string;
+}
+
 /** Append the SLA warnings, breaches and escalations a ticket is owed now, if any. */
-export class RaiseSlaAlarms extends Command<{ raised: number }> {
+export class RaiseSlaAlarms extends Command<RaisedAlarms> {
   constructor(readonly ticketId: string) {
     super();
   }
@@ -28,7 +37,7 @@ const MAX_ATTEMPTS = 5;
  * on the other's events (an alarm the fact makes untrue is then not raised, or is withdrawn).
  */
 @CommandHandler(RaiseSlaAlarms)
-export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { raised: number }> {
+export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, RaisedAlarms> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -37,7 +46,7 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async execute({ ticketId }: RaiseSlaAlarms): Promise<{ raised: number }> {
+  async execute({ ticketId }: RaiseSlaAlarms): Promise<RaisedAlarms> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const ticket = await loadTicket(this.store, ticketId);
       if (ticket.state.status === 'none') return { raised: 0 };
@@ -46,8 +55,12 @@ export class RaiseSlaAlarmsHandler implements ICommandHandler<RaiseSlaAlarms, { 
       const now = this.clock.now();
       const history = ticket.recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));
       const reportRecordedAt = String(ticket.recorded[0]?.metadata.recordedAt ?? now);
-      const alarms = raisableNow(dueSlaAlarms(history, policy, now), { reportRecordedAt, graceMs: this.config.slaLateEntryGraceMs }, now);
-      if (alarms.length === 0) return { raised: 0 };
+      const graceMs = this.config.slaLateEntryGraceMs;
+      const owed = dueSlaAlarms(history, policy, now);
+      const alarms = raisableNow(owed, { reportRecordedAt, graceMs }, now);
+      if (alarms.length === 0) {
+        return owed.length === 0 ? { raised: 0 } : { raised: 0, heldUntil: new Date(Date.parse(reportRecordedAt) + graceMs).toISOString() };
+      }
       // The revision is part of the id: an alarm withdrawn by a late fact may be owed again, with the same key, later.
       const key = alarms.map((a) => `${a.type}:${a.data.metric}:${'threshold' in a.data ? a.data.threshold : ''}:${a.data.at}`).join('|');
       const commandId = `sla-alarms-${createHash('sha256').update(`${ticketId}|${ticket.revision}|${key}`).digest('hex').slice(0, 32)}`;
