@@ -37,7 +37,9 @@ function compact(entry: HistoryEntry): HistoryEntry {
 export function slaComplianceProjection(policies: SlaPolicyCatalog): Projection {
   return {
     name: 'sla-compliance',
-    version: 3,
+    // 4: withdrawn alarms are not counted; crossings are read between severity changes and reopens,
+    // and a clock held with its target used exactly is paused (a rebuild puts older rows right).
+    version: 4,
     streamPrefixes: ['ticket-'],
     metadataFields: UPCAST_METADATA_FIELDS,
     tables: ['sla_histories', 'sla_clocks', 'sla_consultations', 'sla_alarms', 'sla_deadlines', 'sla_counts'],

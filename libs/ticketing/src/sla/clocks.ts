@@ -175,8 +175,8 @@ type Measures = Readonly<{ elapsedMs: number; targetMs: number; dueMs: number; n
 
 /**
  * A clock breaches when it runs past its target: at its due time while it runs; a held clock
- * that had used exactly its target does not, until it runs again (then at once, dated at the
- * moment its target ran out). A stop at the due time is in time.
+ * that had used exactly its target does not, until it runs again (then at once). A stop at the
+ * due time is in time.
  */
 function stateOf(track: ClockTrack, { elapsedMs, targetMs, dueMs, nowMs, thresholds }: Measures): SlaClockState {
   if (track.stopped) return elapsedMs <= targetMs ? 'met' : 'breached';
@@ -195,7 +195,7 @@ function dueOf(calendar: SlaCalendar, { running, lengths, runningAtEnd, end }: C
   let used = 0;
   for (let i = 0; i < running.length; i++) {
     const length = lengths[i]!;
-    if (used + length >= targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
+    if (used + length > targetMs) return addWorkingMs(calendar, running[i]![0], targetMs - used);
     used += length;
   }
   const last = running.length - 1;
