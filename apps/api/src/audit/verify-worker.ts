@@ -3,6 +3,7 @@
  * hash chains, sends the verification (or why it failed) to the thread that started it, and ends.
  * The request thread keeps answering HTTP meanwhile. Started by `ChainVerification`.
  */
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { EventStoreError, openEventStore, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
 import { ProblemError, type Problem } from '../http/problem';
@@ -21,7 +22,25 @@ export type VerifyWorkerMessage =
   | { readonly type: 'store-error'; readonly code: string; readonly message: string }
   | { readonly type: 'failed'; readonly message: string };
 
+/** The nice value of the verify thread: on a busy machine the request thread gets the cores first. */
+const VERIFY_NICENESS = 10;
+
+/**
+ * On Linux a nice value belongs to a thread, and setpriority(2) on "this process" (what
+ * os.setPriority does without a pid) sets the calling thread's: this thread only. Elsewhere it
+ * would lower the whole server, so it is left alone.
+ */
+function yieldToRequests(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    setPriority(VERIFY_NICENESS);
+  } catch {
+    // Not allowed here: the verify runs at the server's priority.
+  }
+}
+
 async function run(settings: VerifyWorkerSettings): Promise<VerifyWorkerMessage> {
+  yieldToRequests();
   try {
     const store = await openEventStore(settings.eventStore, { sqliteSynchronous: settings.sqliteSynchronous });
     try {
