@@ -11,17 +11,18 @@ import { api, TEST_API_KEYS } from '../support/http-client';
 import { reportBody } from '../e2e/harness';
 
 /**
- * A backup finishes under a steady write load (README Guarantees, "Backups"): on a store of more
- * than 50 MB, with commands coming in over HTTP for the whole run, `backup <file>` ends, and the
- * copy verifies (every hash chain intact, every event of the copy checked). A backup that copies a
- * few pages at a time starts again whenever the API commits between two of its steps, so under
- * such a load it never ends.
+ * A backup finishes under a steady write load (README Guarantees, "Backups"): on a store of about
+ * 110 MB (the issue asks for 50 MB or more), with eight clients sending commands over HTTP for the
+ * whole run, `backup <file>` ends, and the copy verifies (every hash chain intact, every event of
+ * the copy checked). A backup that copies a few pages at a time starts again whenever the API
+ * commits between two of its steps: at this size and load it did not end within 60 s (at 63 MB and
+ * four clients it sometimes did, after a lull in the writes).
  */
 
 const FILLER = 3_500;
-const EVENTS = 14_000;
+const EVENTS = 26_000;
 /** How long the backup may take before the test calls it stuck. */
-const BACKUP_LIMIT_MS = 90_000;
+const BACKUP_LIMIT_MS = 60_000;
 
 let data: { path: string; remove(): void };
 let work: string;
@@ -69,7 +70,7 @@ describe('backup of a store over 50 MB under a steady write load', () => {
     let stopped = false;
     const written: number[] = [];
     const failures: string[] = [];
-    const writers = Array.from({ length: 4 }, async () => {
+    const writers = Array.from({ length: 8 }, async () => {
       while (!stopped) {
         const answer = await service.post('/v1/tickets', reportBody({ customerId: 'backup-load' }), { 'idempotency-key': randomUUID() });
         if (answer.status === 201) written.push(performance.now());
