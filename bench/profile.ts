@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
 import { samplePayload } from './bench-support';
 import { ProjectionRunner, queryCompliance, ReadModelStore } from '@app/projections';
-import { verifyStore } from '../apps/api/src/audit/audit.queries';
+import { verifyStore } from '../apps/api/src/audit/verify-chains';
 import { allProjections, ensureDataset, ensureViews } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';
 

@@ -7,7 +7,7 @@
  * Usage: node dist/bench/verify.bench.js [--quick] [--fresh] [--json <file>]
  */
 import { SqliteEventStore } from '@app/event-store';
-import { verifyStore } from '../apps/api/src/audit/audit.queries';
+import { verifyStore } from '../apps/api/src/audit/verify-chains';
 import { median, quickMode, ratioRow, runStandalone, type BenchRow } from './bench-support';
 import { ensureDataset, rawRead, type Dataset } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';

@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../api/src/config/app-config';
 import { CliContext } from './cli-context';
-import { BackupCommand, RestoreCommand } from './commands/backup.command';
+import { BackupCommand } from './commands/backup.command';
 import { ExportCommand } from './commands/export.command';
 import { HistoryCommand } from './commands/history.command';
 import { ProjectCommand } from './commands/project.command';
 import { RebuildCommand } from './commands/rebuild.command';
+import { RestoreCommand } from './commands/restore.command';
 import { StateCommand } from './commands/state.command';
 import { VerifyCommand } from './commands/verify.command';
 

@@ -5,4 +5,4 @@ export { MAX_EVENT_BYTES } from './append-validation';
 export * from './event-store.factory';
 export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteSynchronous } from './sqlite/sqlite-event-store';
 export * from './audit-chain';
-export { backupSqliteFile, restoreSqliteFile } from './sqlite/sqlite-backup';
+export { backupSqliteFile, holdSqliteFile, inspectBackup, removeHeldSqliteFile, restoreSqliteFile, SqliteFileInUse, type HeldSqliteFile } from './sqlite/sqlite-backup';

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AuditController } from './audit.controller';
+import { ChainVerification } from './chain-verification';
 import { GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler } from './audit.queries';
 
 export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler];
@@ -8,6 +9,6 @@ export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, Ver
 @Module({
   imports: [CqrsModule],
   controllers: [AuditController],
-  providers: [...QueryHandlers],
+  providers: [...QueryHandlers, ChainVerification],
 })
 export class AuditModule {}

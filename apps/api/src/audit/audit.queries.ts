@@ -1,23 +1,12 @@
 import { Inject } from '@nestjs/common';
 import { Query, QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
-import {
-  ChainVerifier,
-  CorruptStoredEvent,
-  formatPosition,
-  readsStoredText,
-  readStreamOrEmpty,
-  StreamNotFound,
-  UNREADABLE_EVENT,
-  type ChainBreak,
-  type EventStore,
-  type Position,
-  type RecordedEvent,
-  type StoredEventText,
-} from '@app/event-store';
+import { formatPosition, readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
 import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState, toTicketEvent } from '@app/ticketing';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
 import { PolicyCatalog } from '../policies/policy-catalog';
+import { ChainVerification } from './chain-verification';
+import type { Verification } from './verify-chains';
 
 export interface HistoryEvent {
   readonly id: string;
@@ -139,70 +128,18 @@ export class GetTicketAsOfHandler implements IQueryHandler<GetTicketAsOf, Ticket
   }
 }
 
-export interface Verification {
-  readonly ok: boolean;
-  readonly checkedStreams: number;
-  readonly checkedEvents: number;
-  readonly broken: ChainBreak[];
-}
-
 export class VerifyChains extends Query<Verification> {
   constructor(readonly stream?: string) {
     super();
   }
 }
 
-/** Walks the log (or one stream) once, keeping one hash per stream in memory. */
+/** The hash-chain check of the log or of one stream; see ChainVerification. */
 @QueryHandler(VerifyChains)
 export class VerifyChainsHandler implements IQueryHandler<VerifyChains, Verification> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly verification: ChainVerification) {}
 
-  async execute({ stream }: VerifyChains): Promise<Verification> {
-    return verifyStore(this.store, stream);
-  }
-}
-
-export async function verifyStore(store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<Verification> {
-  const verifier = new ChainVerifier();
-  try {
-    if (readsStoredText(store)) await checkStoredText(verifier, stream ? store.readStreamText(stream) : store.readAllText(), onProgress);
-    else await checkRecorded(verifier, store, stream, onProgress);
-  } catch (error) {
-    if (error instanceof StreamNotFound && stream) {
-      throw new ProblemError(problem(404, 'STREAM_NOT_FOUND', `there is no stream ${stream}`));
-    }
-    throw error;
-  }
-  return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
-}
-
-/** A store that hands out its stored text: the chain is checked on the text, unreadable events included. */
-async function checkStoredText(verifier: ChainVerifier, pages: AsyncIterable<readonly StoredEventText[]>, onProgress?: (checked: number) => void): Promise<void> {
-  for await (const page of pages) {
-    for (const event of page) {
-      verifier.checkStored(event);
-      if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
-    }
-  }
-}
-
-async function checkRecorded(verifier: ChainVerifier, store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<void> {
-  // An event that cannot be read back is reported, and the walk resumes just after it.
-  let resume: { position?: Position; revision?: number } = {};
-  for (;;) {
-    const events = stream ? store.readStream(stream, { fromRevision: resume.revision ?? 0 }) : store.readAll({ fromPosition: resume.position });
-    try {
-      for await (const event of events) {
-        verifier.check(event);
-        if (onProgress && verifier.checkedEvents % 100_000 === 0) onProgress(verifier.checkedEvents);
-      }
-      return;
-    } catch (error) {
-      if (!(error instanceof CorruptStoredEvent)) throw error;
-      verifier.unreadable(error.stream, error.revision, UNREADABLE_EVENT);
-      resume = stream
-        ? { revision: error.revision + 1 }
-        : { position: { commit: error.position.commit + 1n, prepare: error.position.prepare + 1n } };
-    }
+  execute({ stream }: VerifyChains): Promise<Verification> {
+    return this.verification.verify(stream);
   }
 }

@@ -1,5 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { verifyStore } from '../../../api/src/audit/audit.queries';
+import { verifyStore } from '../../../api/src/audit/verify-chains';
 import { CliContext } from '../cli-context';
 
 /** Checks the hash chain of every stream (or one); exit code 3 when anything is broken. */
