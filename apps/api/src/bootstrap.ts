@@ -4,7 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
-import type { AppConfig } from './config/app-config';
+import type { ServerOptions } from 'node:http';
+import type { AppConfig, HttpLimits } from './config/app-config';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -18,6 +19,19 @@ export function beginShutdown(app: NestFastifyApplication): void {
   shuttingDown.add(app.getHttpAdapter().getInstance());
 }
 
+/**
+ * The timeouts Fastify has no option for. Node checks the request and headers timeouts on a
+ * timer of its own, every 30 s unless told; checked every quarter of the shorter one (at most
+ * every second), a stalled request is cut soon after its timeout, not up to 30 s late.
+ */
+function nodeServerOptions(limits: HttpLimits): ServerOptions {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
 /** Builds the application without listening; `main.ts` and the end-to-end tests both start here. */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -26,8 +40,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     return503OnClosing: true,
     frameworkErrors,
     clientErrorHandler,
+    requestTimeout: config.httpLimits.requestTimeoutMs,
+    keepAliveTimeout: config.httpLimits.keepAliveTimeoutMs,
+    connectionTimeout: config.httpLimits.connectionTimeoutMs,
+    http: nodeServerOptions(config.httpLimits),
   });
   const fastify = adapter.getInstance();
+  fastify.server.maxConnections = config.httpLimits.maxConnections;
   fastify.addHook('preValidation', async (request) => checkBodyDepth(request.body));
   // Once shutdown begins, every answer closes its connection, so clients that keep connections
   // open (pools) do not hold the process past its last answer.

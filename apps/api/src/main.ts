@@ -24,6 +24,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal} received: finishing requests in flight, then closing the store`);
     beginShutdown(app);
+    // Once the server closes, Node no longer times out a request that stalls, and close() waits
+    // for its connection: after the grace, the connections still open are closed so the store
+    // closes cleanly and the process exits within the orchestrator's kill timeout.
+    setTimeout(() => {
+      logger.warn(`connections still open ${config.shutdownGraceMs} ms after ${signal}: closing them`);
+      app.getHttpServer().closeAllConnections();
+    }, config.shutdownGraceMs).unref();
     // app.close() stops accepting, lets requests in flight finish, then runs the shutdown hooks.
     app.close().then(
       () => process.exit(0),
