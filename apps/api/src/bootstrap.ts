@@ -6,6 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
 import type { ServerOptions } from 'node:http';
 import type { AppConfig, HttpLimits } from './config/app-config';
+import { prepareDataDir, protectDataFiles } from './config/data-files';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -58,6 +59,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   fastify.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+  const dataDirProblems = prepareDataDir(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     // Nest's own console logger stays off: a failure to start is thrown to main(), which prints it
     // as one line, and once the app is built every log line goes through pino as JSON.
@@ -67,6 +69,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // The stores have created their files by now.
+  for (const problem of [...dataDirProblems, ...protectDataFiles(config)]) app.get(Logger).warn(problem);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

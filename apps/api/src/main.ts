@@ -5,6 +5,8 @@ import { PolicyCatalog } from './policies/policy-catalog';
 import { beginShutdown, createApp } from './bootstrap';
 
 async function main(): Promise<void> {
+  // Whatever the server writes later (a database's new -wal file, a key file) is its user's alone.
+  process.umask(0o077);
   let config: AppConfig;
   try {
     config = loadConfig();

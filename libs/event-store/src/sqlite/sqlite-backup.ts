@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -23,6 +23,8 @@ export async function backupSqliteFile(source: string, target: string, onProgres
   } finally {
     db.close();
   }
+  // A copy of the log is customer data, as the store is: its owner's alone.
+  chmodSync(partial, 0o600);
   renameSync(partial, target);
 }
 
