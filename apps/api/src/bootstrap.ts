@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOverrides } from './app.module';
-import type { AppConfig } from './config/app-config';
+import type { ServerOptions } from 'node:http';
+import type { AppConfig, HttpLimits } from './config/app-config';
+import { prepareDataDir, protectDataFiles } from './config/data-files';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -18,6 +20,19 @@ export function beginShutdown(app: NestFastifyApplication): void {
   shuttingDown.add(app.getHttpAdapter().getInstance());
 }
 
+/**
+ * The timeouts Fastify has no option for. Node checks the request and headers timeouts on a
+ * timer of its own, every 30 s unless told; checked every quarter of the shorter one (at most
+ * every second), a stalled request is cut soon after its timeout, not up to 30 s late.
+ */
+function nodeServerOptions(limits: HttpLimits): ServerOptions {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(25, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
 /** Builds the application without listening; `main.ts` and the end-to-end tests both start here. */
 export async function createApp(config: AppConfig, overrides: AppOverrides = {}): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
@@ -26,8 +41,13 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     return503OnClosing: true,
     frameworkErrors,
     clientErrorHandler,
+    requestTimeout: config.httpLimits.requestTimeoutMs,
+    keepAliveTimeout: config.httpLimits.keepAliveTimeoutMs,
+    connectionTimeout: config.httpLimits.connectionTimeoutMs,
+    http: nodeServerOptions(config.httpLimits),
   });
   const fastify = adapter.getInstance();
+  fastify.server.maxConnections = config.httpLimits.maxConnections;
   fastify.addHook('preValidation', async (request) => checkBodyDepth(request.body));
   // Once shutdown begins, every answer closes its connection, so clients that keep connections
   // open (pools) do not hold the process past its last answer.
@@ -39,6 +59,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   fastify.addHook('onSend', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
+  const dataDirProblems = prepareDataDir(config);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, overrides), adapter, {
     // Nest's own console logger stays off: a failure to start is thrown to main(), which prints it
     // as one line, and once the app is built every log line goes through pino as JSON.
@@ -48,6 +69,8 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  // The stores have created their files by now.
+  for (const problem of [...dataDirProblems, ...protectDataFiles(config)]) app.get(Logger).warn(problem);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

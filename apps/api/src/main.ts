@@ -5,6 +5,8 @@ import { PolicyCatalog } from './policies/policy-catalog';
 import { beginShutdown, createApp } from './bootstrap';
 
 async function main(): Promise<void> {
+  // Whatever the server writes later (a database's new -wal file, a key file) is its user's alone.
+  process.umask(0o077);
   let config: AppConfig;
   try {
     config = loadConfig();
@@ -24,6 +26,13 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${signal} received: finishing requests in flight, then closing the store`);
     beginShutdown(app);
+    // Once the server closes, Node no longer times out a request that stalls, and close() waits
+    // for its connection: after the grace, the connections still open are closed so the store
+    // closes cleanly and the process exits within the orchestrator's kill timeout.
+    setTimeout(() => {
+      logger.warn(`connections still open ${config.shutdownGraceMs} ms after ${signal}: closing them`);
+      app.getHttpServer().closeAllConnections();
+    }, config.shutdownGraceMs).unref();
     // app.close() stops accepting, lets requests in flight finish, then runs the shutdown hooks.
     app.close().then(
       () => process.exit(0),

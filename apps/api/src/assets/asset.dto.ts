@@ -19,7 +19,7 @@ function DateField(description: string, example: string, optional = false) {
  * bad or unknown field in its 400.
  */
 export class RegisterAssetDto {
-  @IdField({ description: 'The asset id; generated when absent', example: 'site-hq-renovation', optional: true })
+  @IdField({ description: 'The asset id; generated when absent (derived from the Idempotency-Key when one is sent)', example: 'site-hq-renovation', optional: true })
   assetId?: string;
   @IdField({ description: 'The customer', example: 'customer-042' })
   customerId!: string;

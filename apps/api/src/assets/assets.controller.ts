@@ -10,7 +10,7 @@ import { GetStreamHistory } from '../audit/audit.queries';
 import { HistoryQueryDto } from '../audit/audit.dto';
 import { problem, ProblemError } from '../http/problem';
 import { commandContext } from '../tickets/command-context';
-import { assetStream } from './asset-stream';
+import { assetIdForKey, assetStream } from './asset-stream';
 import { AssessRepairDto, CompleteAssetRevisitDto, ExtendCoverageDto, PlanRevisitDto, RecordDepositDto, RecordInspectionDto, RegisterAssetDto } from './asset.dto';
 import { ChargeCatalog } from './charge-catalog';
 import { ExecuteAssetCommand, GetAsset, type AssetView } from './execute-asset-command.handler';
@@ -44,7 +44,8 @@ export class AssetsController {
   @Roles('service')
   @ApiOperation({ summary: 'Register an asset with its warranty coverages, entitlements, contract, contacts and subcontractors' })
   async register(@Body() body: RegisterAssetDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
-    const id = body.assetId ?? randomUUID();
+    const key = request.headers['idempotency-key'];
+    const id = body.assetId ?? (typeof key === 'string' ? assetIdForKey(key) : randomUUID());
     const answer = await this.run(id, { type: 'RegisterAsset', data: { ...body, assetId: id } } as unknown as AssetCommand, body, 'register', request, reply);
     reply.header('location', `/v1/assets/${id}`);
     return answer;

@@ -51,6 +51,24 @@ export interface AppConfig {
   readonly webhookMaxAttempts: number;
   /** First retry delay; each further one doubles (with jitter). */
   readonly webhookRetryBaseMs: number;
+  /** What a client may hold of the HTTP server, and for how long. */
+  readonly httpLimits: HttpLimits;
+  /** After SIGTERM, how long requests in flight may take before their connections are closed. */
+  readonly shutdownGraceMs: number;
+}
+
+/** The edge of the HTTP server: slow or idle clients are cut off, and the connections counted. */
+export interface HttpLimits {
+  /** From the first byte of a request to its last: a request whose body stalls is answered 408 and closed. */
+  readonly requestTimeoutMs: number;
+  /** From the first byte of a request to the end of its headers (a connection that sends nothing included). */
+  readonly headersTimeoutMs: number;
+  /** How long a kept-alive connection may sit idle between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** How long a connection may go without a byte either way (a client that stops reading its answer). */
+  readonly connectionTimeoutMs: number;
+  /** Open connections at most; the ones beyond are closed as they arrive. */
+  readonly maxConnections: number;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -91,6 +109,29 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     webhookRetentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36_500),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+    httpLimits: httpLimits(env),
+    shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
+  };
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Keep-alive outlasts the 60 s idle timeout of the usual load balancers, so the balancer, not
+ * this server, closes an idle connection (the other order races a request into a reset).
+ */
+function httpLimits(env: Env): HttpLimits {
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, HOUR_MS);
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', Math.min(10_000, requestTimeoutMs), 100, HOUR_MS);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError(`HTTP_HEADERS_TIMEOUT_MS (${headersTimeoutMs}) must not exceed HTTP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}): the headers are part of the request`);
+  }
+  return {
+    requestTimeoutMs,
+    headersTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100, HOUR_MS),
+    connectionTimeoutMs: integer(env, 'HTTP_CONNECTION_TIMEOUT_MS', 60_000, 100, HOUR_MS),
+    maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
   };
 }
 

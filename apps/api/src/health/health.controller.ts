@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -16,9 +16,22 @@ function lag(head: Position | undefined, position: string | undefined): number {
   return Number(head.commit - (at?.commit ?? -1n));
 }
 
+/**
+ * Readiness is public (load balancers ask without a key), so its answer names each check and a
+ * fixed reason only: the error behind it (file paths, hosts, driver messages) goes to the log.
+ */
+const REASONS = {
+  eventStore: 'the event store does not answer',
+  projection: 'the projection stopped and is retrying',
+};
+
 @Public()
 @Controller()
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+  /** The event store's last failure as logged, so a probe every few seconds logs it once. */
+  private loggedStoreFailure: string | undefined;
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -52,15 +65,25 @@ export class HealthController {
         const indicator = this.indicators.check('eventStore');
         try {
           await this.store.checkHealth();
+          this.loggedStoreFailure = undefined;
           return indicator.up();
         } catch (error) {
-          return indicator.down({ message: (error as Error).message });
+          const detail = (error as Error).message;
+          if (detail !== this.loggedStoreFailure) this.logger.warn(`readiness: ${REASONS.eventStore}: ${detail}`);
+          this.loggedStoreFailure = detail;
+          return indicator.down({ reason: REASONS.eventStore });
         }
       },
       async () => {
         const indicator = this.indicators.check('projections');
         const head = await this.store.headPosition().catch(() => undefined);
-        const projections = this.runner.status().map((p) => ({ ...p, head: head ? formatPosition(head) : null, lag: lag(head, p.position) }));
+        // The runner logs each failure with its detail when it happens.
+        const projections = this.runner.status().map(({ failure, ...p }) => ({
+          ...p,
+          ...(failure ? { failure: REASONS.projection } : {}),
+          head: head ? formatPosition(head) : null,
+          lag: lag(head, p.position),
+        }));
         const failed = projections.filter((p) => p.failure);
         return failed.length ? indicator.down({ projections }) : indicator.up({ projections });
       },

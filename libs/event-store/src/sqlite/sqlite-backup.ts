@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -26,6 +26,8 @@ export async function backupSqliteFile(source: string, target: string): Promise<
   } finally {
     db.close();
   }
+  // A copy of the log is customer data, as the store is: its owner's alone.
+  chmodSync(partial, 0o600);
   fsyncFile(partial);
   renameSync(partial, target);
   fsyncFile(dirname(target));
