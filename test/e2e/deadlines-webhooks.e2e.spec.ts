@@ -1,46 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
+import { freePort, startAppProcess, tempDataDir, until, waitFor, type AppProcess } from '../support/app-process';
+import { WebhookReceiver as Receiver } from '../support/webhook-receiver';
 import { api, TEST_API_KEYS } from '../support/http-client';
 
-/** A webhook receiver on loopback that records every request it gets while it is up. */
-class Receiver {
-  readonly received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
-  private server: Server | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        this.received.push({ headers: req.headers, body });
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    await new Promise((resolve) => this.server?.close(resolve));
-    this.server?.closeAllConnections();
-  }
-}
 
 const SECRET = 'webhook-secret-0123456789';
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function startApp(dataDir: string): Promise<AppProcess> {
   const app = startAppProcess(

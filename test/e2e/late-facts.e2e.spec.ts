@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { freePort } from '../support/app-process';
+import { freePort, until } from '../support/app-process';
 import type { Client } from '../support/http-client';
 import { csvWithoutQueryTime, HOUR, iso, MINUTE, nowSecond, runCli, startViewsApp, view, withoutQueryTime, type ViewsApp } from '../support/views-scenario';
+import { lateCallAlarms } from '../support/late-call';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
@@ -23,15 +24,6 @@ const FOLLOWING = {
 
 type HistoryEvent = { revision: number; position: string; type: string; data: Record<string, any> };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const historyOf = async (app: ViewsApp, ticketId: string): Promise<HistoryEvent[]> =>
   (await app.api.as('auditor').get(`/v1/tickets/${ticketId}/history?limit=1000`)).body.events;
@@ -98,15 +90,7 @@ describe('a call logged three hours late, with the follower running', () => {
       const seen = await historyOf(app, ticketId);
       return seen.some((e) => e.type === 'EscalationRequired') ? seen : undefined;
     });
-    expect(alarmsOf(events).map((a) => a.says)).toEqual([
-      `SlaWarningReached:response:0.5@${at(15)}`,
-      `SlaWarningReached:response:0.75@${at(22.5)}`,
-      `SlaWarningReached:onsiteResolution:0.5@${at(30)}`,
-      `SlaBreached:response:@${at(30)}`,
-      `SlaWarningReached:onsiteResolution:0.75@${at(45)}`,
-      `SlaBreached:onsiteResolution:@${at(60)}`,
-      `EscalationRequired:onsiteResolution:@${at(60)}`,
-    ]);
+    expect(alarmsOf(events).map((a) => a.says)).toEqual(lateCallAlarms(at).raised);
   }, 60_000);
 
   it('accepts the acknowledgement at minute 20 and withdraws the 75 % warning and the breach of the response clock, in the same append', async () => {
@@ -132,15 +116,7 @@ describe('a call logged three hours late, with the follower running', () => {
     const response = ticket.clocks.find((c: any) => c.metric === 'response');
     expect(response).toMatchObject({ state: 'met', stoppedAt: at(20), elapsedMs: 20 * MINUTE });
     expect(response.events.stopped).toMatchObject({ type: 'ResponseAcknowledged', at: at(20) });
-    expect(standing(ticket)).toEqual(
-      [
-        `SlaWarningReached:response:0.5@${at(15)}`,
-        `SlaWarningReached:onsiteResolution:0.5@${at(30)}`,
-        `SlaWarningReached:onsiteResolution:0.75@${at(45)}`,
-        `SlaBreached:onsiteResolution:@${at(60)}`,
-        `EscalationRequired:onsiteResolution:@${at(60)}`,
-      ].sort(),
-    );
+    expect(standing(ticket)).toEqual(lateCallAlarms(at).afterAcknowledgement);
     const responseBreach = ticket.slaBreaches.find((b: any) => b.metric === 'response');
     expect(responseBreach.withdrawn).toMatchObject({ at: at(20), reason: expect.stringContaining('ResponseAcknowledged') });
   });
@@ -291,15 +267,7 @@ describe('facts synced late, one command each, end where the same facts sent bef
     const fromLate = await snapshot(late, latePosition);
     const fromEarly = await snapshot(early, earlyPosition);
     expect(fromLate).toEqual(fromEarly);
-    expect(fromLate.standing).toEqual(
-      [
-        `SlaWarningReached:response:0.5@${at(15)}`,
-        `SlaWarningReached:onsiteResolution:0.5@${at(30)}`,
-        `SlaWarningReached:onsiteResolution:0.75@${at(45)}`,
-        `SlaBreached:onsiteResolution:@${at(60)}`,
-        `EscalationRequired:onsiteResolution:@${at(60)}`,
-      ].sort(),
-    );
+    expect(fromLate.standing).toEqual(lateCallAlarms(at).afterAcknowledgement);
     expect(fromLate.summary.groups[0].metrics.response).toMatchObject({ met: 1, breached: 0, alarms: { warnings: 1, breaches: 0, escalations: 0 } });
   });
 
@@ -352,15 +320,7 @@ describe('two processes on one store, their followers racing the late facts', ()
       const raised = alarmsOf(events).filter((alarm) => !withdrawn.includes(alarm.revision)).map((alarm) => alarm.says);
       expect(new Set(raised).size).toBe(raised.length);
       const ticket = (await a.service.get(`/v1/tickets/${ticketId}`)).body;
-      expect(standing(ticket)).toEqual(
-        [
-          `SlaWarningReached:response:0.5@${at(15)}`,
-          `SlaWarningReached:onsiteResolution:0.5@${at(30)}`,
-          `SlaWarningReached:onsiteResolution:0.75@${at(45)}`,
-          `SlaBreached:onsiteResolution:@${at(60)}`,
-          `EscalationRequired:onsiteResolution:@${at(60)}`,
-        ].sort(),
-      );
+      expect(standing(ticket)).toEqual(lateCallAlarms(at).afterAcknowledgement);
     }
   }, 120_000);
 });

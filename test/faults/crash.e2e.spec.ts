@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
 import { built } from '../support/built';
+import { runCli } from '../support/cli-process';
 import { api, TEST_API_KEYS, type Client } from '../support/http-client';
 import { bodies, reportBody } from '../e2e/harness';
 
@@ -210,28 +211,6 @@ async function distReady(): Promise<void> {
   await sleep(1_000);
 }
 
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs the compiled CLI to completion (killed after `timeoutMs`). */
-async function runCli(args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<CliResult> {
-  await distReady();
-  const child = spawn(process.execPath, [built('apps/cli/src/main.js'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((done) => child.on('close', (exitCode) => done(exitCode)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
 
 /** `rebuild <projection> --compare --json` for both projections: the differences each one found. */
 async function rebuildDifferences(dataDir: string): Promise<Record<string, unknown>> {

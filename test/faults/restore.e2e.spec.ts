@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
@@ -9,6 +8,7 @@ import { distPresent } from '../support/built';
 import { runCli } from '../support/cli-process';
 import { api, TEST_API_KEYS, type Api } from '../support/http-client';
 import { reportBody } from '../e2e/harness';
+import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * Restore an operator can trust (README "Backups"). `restore` refuses while the API has the store
@@ -18,34 +18,9 @@ import { reportBody } from '../e2e/harness';
  * outbox checkpoint back to the restored head.
  */
 
-/** A webhook receiver on loopback that records the body of every delivery. */
-class Receiver {
-  readonly bodies: any[] = [];
-  private server: Server | undefined;
-  constructor(readonly port: number) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (chunk) => (body += chunk));
-      req.on('end', () => {
-        this.bodies.push(JSON.parse(body));
-        res.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
-
-  /** The tickets whose TicketReported was delivered. */
-  reportedTickets(): Set<string> {
-    return new Set(this.bodies.filter((b) => b.event.type === 'TicketReported').map((b) => String(b.event.data.ticketId)));
-  }
-}
+/** The tickets whose TicketReported a receiver got. */
+const reportedTickets = (receiver: WebhookReceiver): Set<string> =>
+  new Set(receiver.bodies().filter((b) => b.event.type === 'TicketReported').map((b) => String(b.event.data.ticketId)));
 
 const ENV = {
   API_KEYS: TEST_API_KEYS,
@@ -71,7 +46,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 
 let data: { path: string; remove(): void };
 let work: string;
-let receiver: Receiver;
+let receiver: WebhookReceiver;
 let app: AppProcess | undefined;
 let backupFile: string;
 /** Tickets reported before the backup, and after it (lost by the restore). */
@@ -120,7 +95,7 @@ beforeAll(async () => {
   data = tempDataDir();
   work = mkdtempSync(join(data.path, 'work-'));
   backupFile = join(work, 'events-backup.db');
-  receiver = new Receiver(await freePort());
+  receiver = new WebhookReceiver(await freePort());
   await receiver.start();
 }, 30_000);
 
@@ -139,11 +114,11 @@ describe('restore', () => {
     const hook = await http.as('admin').post('/v1/webhooks', { url: `http://127.0.0.1:${receiver.port}/hooks`, eventTypes: ['TicketReported'], secret: 'restore-secret-0123456789' });
     expect(hook.status).toBe(201);
     for (let n = 0; n < 3; n++) before.push(await report(http));
-    await until('the first deliveries', () => (before.every((id) => receiver.reportedTickets().has(id)) ? true : undefined));
+    await until('the first deliveries', () => (before.every((id) => reportedTickets(receiver).has(id)) ? true : undefined));
     const backup = await runCli(['backup', backupFile], { DATA_DIR: data.path });
     expect({ code: backup.code, stderr: backup.stderr }).toEqual({ code: 0, stderr: '' });
     for (let n = 0; n < 3; n++) lost.push(await report(http));
-    await until('the deliveries after the backup', () => (lost.every((id) => receiver.reportedTickets().has(id)) ? true : undefined));
+    await until('the deliveries after the backup', () => (lost.every((id) => reportedTickets(receiver).has(id)) ? true : undefined));
 
     const store = join(data.path, 'events.db');
     const rowsBefore = storeRows();
@@ -180,7 +155,7 @@ describe('restore', () => {
     const freshPositions = storeRows().filter((row) => fresh.some((id) => row.stream === `ticket-${id}`)).map((row) => row.position);
     expect(freshPositions).toEqual(lostPositions);
 
-    await until('the deliveries after the restore', () => (fresh.every((id) => receiver.reportedTickets().has(id)) ? true : undefined));
+    await until('the deliveries after the restore', () => (fresh.every((id) => reportedTickets(receiver).has(id)) ? true : undefined));
     const head = Math.max(...freshPositions);
     const compliance = await until('the views at the new head', async () => {
       const answer = await http.as('analyst').get(`/v1/views/sla-compliance?minPosition=${head}`);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { positionOf } from '@app/event-store';
 import { WebhookStore } from '../../apps/api/src/webhooks/webhook-store';
-import { freePort, startAppProcess, tempDataDir, waitFor, type AppProcess } from '../support/app-process';
+import { freePort, startAppProcess, tempDataDir, until, waitFor, type AppProcess } from '../support/app-process';
 import { api, TEST_API_KEYS } from '../support/http-client';
 
 /**
@@ -72,15 +72,6 @@ async function stopApp(app: AppProcess | undefined): Promise<void> {
   await app.exited;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The peak resident memory of a process so far (VmHWM), in bytes. */
 function peakRss(pid: number): number {

@@ -58,3 +58,14 @@ export async function waitFor(url: string, status = 200, timeoutMs = 20_000): Pr
   }
   throw new Error(`${url} did not answer ${status} within ${timeoutMs} ms (${last})`);
 }
+
+/** Asks `probe` every 100 ms until it gives a value, or fails after `timeoutMs`, naming `what`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { freePort, startAppProcess, tempDataDir, type AppProcess } from './app-process';
-import { built, distPresent } from './built';
+import { distPresent } from './built';
 import { api, TEST_API_KEYS, type Api, type Client, type HttpAnswer } from './http-client';
 
 /**
@@ -177,18 +176,7 @@ async function ready(child: AppProcess, timeoutMs = 20_000): Promise<'ready' | '
 }
 
 /** Runs the compiled CLI (`dist/apps/cli/src/main.js`) as a child process. */
-export async function runCli(args: readonly string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [built('apps/cli/src/main.js'), ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => (stdout += chunk));
-  child.stderr.on('data', (chunk) => (stderr += chunk));
-  const code = await new Promise<number | null>((done) => child.on('close', (exitCode) => done(exitCode)));
-  return { code, stdout, stderr };
-}
+export { runCli } from './cli-process';
 
 // ---------------------------------------------------------------------------------------------
 // Commands at explicit business times
