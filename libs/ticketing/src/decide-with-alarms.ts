@@ -21,6 +21,6 @@ export function decideWithAlarms(command: TicketCommand, state: TicketState, now
   if (!policy) return decision;
   let revision = state.version;
   const after = [...history, ...decision.events.map((event) => ({ revision: ++revision, event }))];
-  const withdrawals = withdrawalsFor(after, policy, decision.events[decision.events.length - 1]!);
+  const withdrawals = withdrawalsFor(after, policy, decision.events[decision.events.length - 1]!, state.lastFactAt);
   return withdrawals.length === 0 ? decision : { ok: true, events: [...decision.events, ...withdrawals] };
 }

@@ -6,7 +6,7 @@ import type { TicketCommand } from '../ticket-commands';
 import { initialState, type TicketState } from '../ticket-state';
 import type { HistoryEntry } from './clock-timeline';
 import { evaluateClocks } from './clocks';
-import { standingAlarms } from './alarm-withdrawal';
+import { standingAlarms, untrueAlarms } from './alarm-withdrawal';
 import { dueSlaAlarms } from './sla-alarms';
 import type { SlaPolicy } from './sla-policy';
 import { faultSteps, iso, policies, START_MS, type Step } from './testing/random-history';
@@ -109,6 +109,8 @@ describe('late facts: for any history of facts and any order of recording', () =
           expect(late.standing()).toEqual(live.standing());
           expect(late.clocksAt(iso(endMs))).toEqual(live.clocksAt(iso(endMs)));
           for (const engine of [live, late]) {
+            // Judged whole at the end, no alarm left standing is untrue.
+            expect(untrueAlarms(engine.history, policy)).toEqual([]);
             const withdrawn = engine.history.flatMap(({ event }) => (event.type === 'SlaAlarmWithdrawn' ? [event.data.alarmRevision] : []));
             expect(new Set(withdrawn).size).toBe(withdrawn.length);
             // Each withdrawal names an alarm raised before it.

@@ -45,11 +45,17 @@ export function standingAlarms(history: ReadonlyArray<HistoryEntry>): StandingAl
  * target (`crossings`), and each escalation whose breach that is (an escalation stands or falls
  * with a standing breach of its metric). A fact dated after a crossing does not move it (an alarm
  * true when it fell due stays true, whatever the severity becomes); a fact dated before it can
- * (an acknowledgement in time, a pause, a severity that moves the crossing). Pure.
+ * (an acknowledgement in time, a pause, a severity that moves the crossing). `judged` picks the
+ * warnings and breaches to judge (all by default); the others are taken as true. Pure.
  */
-export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy): StandingAlarm[] {
+export function untrueAlarms(
+  history: ReadonlyArray<HistoryEntry>,
+  policy: SlaPolicy,
+  judged: (alarm: StandingAlarm) => boolean = () => true,
+): StandingAlarm[] {
   const standing = standingAlarms(history);
-  if (standing.length === 0) return [];
+  const candidates = standing.filter((alarm) => alarm.alarm !== 'escalation' && judged(alarm));
+  if (candidates.length === 0) return [];
   const facts = history.filter(({ event }) => isFact(event));
   // Read late enough that every standing alarm's time has come; a crossing's time does not depend on it.
   let now = standing[0]!.at;
@@ -58,10 +64,7 @@ export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
   for (const found of crossings(facts, policy, now, [...policy.warningThresholds, 1])) {
     if (found.crossed) first.set(`${found.metric}:${found.fraction}`, found.scaled.dueAt);
   }
-  const untrue = new Set<StandingAlarm>();
-  for (const alarm of standing) {
-    if (alarm.alarm !== 'escalation' && first.get(`${alarm.metric}:${alarm.fraction}`) !== alarm.at) untrue.add(alarm);
-  }
+  const untrue = new Set(candidates.filter((alarm) => first.get(`${alarm.metric}:${alarm.fraction}`) !== alarm.at));
   const breached = new Set(standing.filter((a) => a.alarm === 'breach' && !untrue.has(a)).map((a) => a.metric));
   for (const alarm of standing) {
     if (alarm.alarm === 'escalation' && !breached.has(alarm.metric)) untrue.add(alarm);
@@ -72,10 +75,18 @@ export function untrueAlarms(history: ReadonlyArray<HistoryEntry>, policy: SlaPo
 /**
  * The withdrawals a fact owes: appended after `fact` (the last event of `history`, which it must
  * already hold), one per alarm that the facts make untrue, dated at the fact's business time.
+ * `lastFactAt` is the business time of the ticket's last fact before this one.
+ *
+ * Only what the fact can change is judged: an alarm dated at or after it, and, when the fact
+ * comes at the same instant as the fact before it, every alarm (a crossing that only a fact at
+ * that instant made known, such as a clock run again with its target used exactly, can be undone
+ * by another fact at the same instant). Facts never run backwards, so no other alarm can change:
+ * a ticket with a long history and alarms long past pays nothing for them.
  */
-export function withdrawalsFor(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, fact: TicketEvent): SlaAlarmWithdrawn[] {
+export function withdrawalsFor(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, fact: TicketEvent, lastFactAt: string): SlaAlarmWithdrawn[] {
   const at = fact.data.at;
-  const untrue = untrueAlarms(history, policy);
+  const sameInstant = lastFactAt === at;
+  const untrue = untrueAlarms(history, policy, (alarm) => sameInstant || alarm.at >= at);
   const withdrawn = new Set(untrue.filter((a) => a.alarm === 'breach').map((a) => a.metric));
   return untrue.map((alarm) => ({
     type: 'SlaAlarmWithdrawn',
