@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import {
   AppendOutcomeUnknown,
   EventStoreAccessDenied,
+  readStreamOrEmpty,
   type EventStore,
   type RecordedEvent,
 } from '@app/event-store';
@@ -53,6 +54,15 @@ describe('EventStoreDB adapter against the fault injector', () => {
     expect(injector.count('Append')).toBe(2);
     expect(injector.count('BatchAppend')).toBe(0);
     expect(injector.count('GetSupportedMethods')).toBe(0);
+  });
+
+  it('a missing stream is StreamNotFound, and a read the server does not answer in time is unavailable', async () => {
+    await expect(readStreamOrEmpty(store, 'ticket-none')).resolves.toEqual([]);
+    await store.close();
+    store = connect(300);
+    await store.append('ticket-1', [{ type: 'A', data: {} }]);
+    injector.faults.delayReadsMs = 2_000;
+    await expect(collect(store.readStream('ticket-1'))).rejects.toThrow(/did not answer within 300 ms/);
   });
 
   it('an append answered after the timeout is OUTCOME_UNKNOWN, and it was in fact written', async () => {
@@ -130,6 +140,16 @@ describe('EventStoreDB adapter against the fault injector', () => {
       next = await store.append('ticket-1', [{ type: 'C', data: {} }], { expectedRevision: 1 }).catch(() => undefined);
     }
     expect(next).toMatchObject({ nextExpectedRevision: 2 });
+  });
+
+  it('esdb+discover:// asks gossip for the leader and appends there', async () => {
+    const discovered = EsdbEventStore.connect(injector.discoverUrl, { timeoutMs: 5_000 });
+    try {
+      await expect(discovered.append('ticket-1', [{ type: 'A', data: {} }])).resolves.toMatchObject({ nextExpectedRevision: 0 });
+      expect(injector.count('Gossip')).toBeGreaterThanOrEqual(1);
+    } finally {
+      await discovered.close();
+    }
   });
 
   it('close() closes the connection, not only the calls', async () => {
