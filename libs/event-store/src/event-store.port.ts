@@ -197,6 +197,28 @@ export function reportsForeignEvents(store: EventStore): store is EventStore & F
   return typeof (store as Partial<ForeignEvents>).foreignEventsSkipped === 'function';
 }
 
+/**
+ * What a store that names itself offers besides the port (the EventStoreDB adapter: a marker event
+ * it writes once to a stream of its own). Checkpoints kept beside the store record it, so that
+ * positions taken from one store are never used as offsets into another.
+ */
+export interface IdentifiedStore {
+  storeIdentity(): Promise<string>;
+}
+
+/**
+ * The identity of `store`: its own when it names itself, else the id of the first event of its
+ * log (a UUID written once into that file; the SQLite adapter), or undefined while the log is empty.
+ * A store restored from its own backup keeps its identity: a checkpoint past the head of the log
+ * tells that case.
+ */
+export async function identifyStore(store: EventStore): Promise<string | undefined> {
+  const named = store as Partial<IdentifiedStore>;
+  if (typeof named.storeIdentity === 'function') return named.storeIdentity();
+  for await (const first of store.readAll({ maxCount: 1 })) return `first-event:${first.id}`;
+  return undefined;
+}
+
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */
 export async function readStreamOrEmpty(
   store: EventStore,

@@ -11,7 +11,10 @@ import {
 } from '@eventstore/db-client';
 import { checkStreamName, matchesFilter, prepareAppend } from '../append-validation';
 import { stoppable } from '../subscription';
-import { AppendOutcomeUnknown, CorruptStoredEvent, EventStoreUnavailable } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { chainEvents } from '../audit-chain';
+import { AppendOutcomeUnknown, CorruptStoredEvent, EventStoreUnavailable, WrongExpectedRevision } from '../errors';
+import { readStreamOrEmpty } from '../event-store.port';
 import type {
   AppendOptions,
   AppendResult,
@@ -19,6 +22,7 @@ import type {
   EventSubscription,
   EventToAppend,
   ForeignEvents,
+  IdentifiedStore,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -42,6 +46,9 @@ export interface EsdbEventStoreOptions {
 export const DEFAULT_ESDB_TIMEOUT_MS = 5000;
 export const DEFAULT_ESDB_CONCURRENT_CALLS = 64;
 
+/** The stream of the marker event that names this store (see `storeIdentity`). */
+export const STORE_IDENTITY_STREAM = 'engine-store-identity';
+
 /** Events the head lookup reads backwards at a time, looking for the last one that is not EventStoreDB's own. */
 const HEAD_PAGE = 32;
 
@@ -50,7 +57,7 @@ const HEAD_PAGE = 32;
  * of its own (see `createClient` for how its appends are made). Reads and appends share a
  * semaphore below the server's stream limit; subscriptions are outside it (they stay open).
  */
-export class EsdbEventStore implements EventStore, ForeignEvents {
+export class EsdbEventStore implements EventStore, ForeignEvents, IdentifiedStore {
   private closed = false;
   private used = false;
   private foreign = { count: 0, last: undefined as string | undefined };
@@ -198,6 +205,27 @@ export class EsdbEventStore implements EventStore, ForeignEvents {
     for await (const _ of this.read<AllStreamResolvedEvent>(undefined, open, () => undefined)) {
       // Reading one record proves the server answers.
     }
+  }
+
+  /**
+   * The store's identity: the id in the first event of its own stream, written once by whichever
+   * process asks first (a race is settled by the expected revision). The event is hash-chained as
+   * the engine's events are, so an audit of the log finds nothing wrong with it.
+   */
+  async storeIdentity(): Promise<string> {
+    const read = async () => (await readStreamOrEmpty(this, STORE_IDENTITY_STREAM, { maxCount: 1 }))[0]?.data.storeId;
+    const existing = await read();
+    if (typeof existing === 'string') return existing;
+    const marker = chainEvents(STORE_IDENTITY_STREAM, undefined, [{ type: 'StoreIdentified', data: { storeId: randomUUID() } }]);
+    try {
+      await this.append(STORE_IDENTITY_STREAM, marker, { expectedRevision: 'no_stream' });
+    } catch (error) {
+      // Another process wrote it first, or this one may have: read what is there.
+      if (!(error instanceof WrongExpectedRevision || error instanceof AppendOutcomeUnknown)) throw error;
+    }
+    const written = await read();
+    if (typeof written !== 'string') throw new EventStoreUnavailable(`${STORE_IDENTITY_STREAM} holds no store id`);
+    return written;
   }
 
   foreignEventsSkipped(): { count: number; last: string | undefined } {
