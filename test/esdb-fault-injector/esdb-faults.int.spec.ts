@@ -10,7 +10,8 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@app/event-store';
-import { EsdbEventStore } from '@app/event-store/esdb/esdb-event-store';
+import { ChainVerifier } from '@app/event-store';
+import { EsdbEventStore, STORE_IDENTITY_STREAM } from '@app/event-store/esdb/esdb-event-store';
 import { hasReached, ProjectionRunner, ReadModelStore, tableNamesFor, type Projection, type TableNames } from '@app/projections';
 import { EsdbFaultInjector } from './esdb-fault-injector';
 
@@ -150,6 +151,21 @@ describe('EventStoreDB adapter against the fault injector', () => {
     } finally {
       await discovered.close();
     }
+  });
+
+  it('names the store with one marker event, written once and hash-chained like the engine\'s events', async () => {
+    const identity = await store.storeIdentity();
+    const other = connect();
+    try {
+      expect(await other.storeIdentity()).toBe(identity);
+    } finally {
+      await other.close();
+    }
+    expect(injector.log.filter((r) => r.stream === STORE_IDENTITY_STREAM)).toHaveLength(1);
+    const verifier = new ChainVerifier();
+    for (const event of await collect(store.readAll())) verifier.check(event);
+    expect(verifier.broken).toEqual([]);
+    expect(verifier.checkedEvents).toBe(1);
   });
 
   it('close() closes the connection, not only the calls', async () => {
