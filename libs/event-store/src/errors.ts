@@ -39,9 +39,48 @@ export class DuplicateEventId extends EventStoreError {
   }
 }
 
-/** The store cannot be reached or written right now; nothing of the failed call was written. */
+/**
+ * The store cannot be reached or refused the call before doing anything: nothing of the failed call
+ * was written, and trying again is safe. An append that may have been written is `AppendOutcomeUnknown`.
+ */
 export class EventStoreUnavailable extends EventStoreError {
   readonly code = 'EVENT_STORE_UNAVAILABLE';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * An append whose outcome is not known: the store did not answer in time, or the connection broke
+ * after the request was sent. The events may have been written (the server may still commit them),
+ * so a retry must be one that is safe to repeat: the same command with the same idempotency key,
+ * or an append with an exact expected revision.
+ */
+export class AppendOutcomeUnknown extends EventStoreError {
+  readonly code = 'APPEND_OUTCOME_UNKNOWN';
+  constructor(
+    readonly stream: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`append to ${stream}: ${message}; it may have been written`, options);
+  }
+}
+
+/** The stream was deleted (or tombstoned) in the store: reading or appending to it will not start working again. */
+export class StreamDeleted extends EventStoreError {
+  readonly code = 'STREAM_DELETED';
+  constructor(readonly stream: string) {
+    super(`stream ${stream} was deleted in the event store`);
+  }
+}
+
+/**
+ * The store refused the engine's credentials for this call (a missing ACL, a proxy that denies
+ * the route): a configuration error that trying again does not fix.
+ */
+export class EventStoreAccessDenied extends EventStoreError {
+  readonly code = 'EVENT_STORE_ACCESS_DENIED';
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
   }

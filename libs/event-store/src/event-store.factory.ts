@@ -5,7 +5,14 @@ import { SqliteEventStore, type SqliteSynchronous } from './sqlite/sqlite-event-
 /** Where the events live, parsed from `EVENT_STORE_URL`. */
 export type EventStoreLocation =
   | { readonly kind: 'sqlite'; readonly path: string }
-  | { readonly kind: 'esdb'; readonly connectionString: string };
+  | {
+      readonly kind: 'esdb';
+      readonly connectionString: string;
+      /** ESDB_TIMEOUT_MS: how long a call may wait for the server (see EsdbEventStoreOptions). */
+      readonly timeoutMs?: number;
+      /** ESDB_MAX_CONCURRENT_CALLS: reads and appends open at once on the connection. */
+      readonly maxConcurrentCalls?: number;
+    };
 
 export class InvalidEventStoreUrl extends Error {
   readonly code = 'INVALID_EVENT_STORE_URL';
@@ -44,7 +51,10 @@ export async function openEventStore(location: EventStoreLocation, settings: Eve
     case 'esdb': {
       // Loaded on demand so the embedded default never pays for the gRPC client.
       const { EsdbEventStore } = await import('./esdb/esdb-event-store');
-      return EsdbEventStore.connect(location.connectionString, { timeoutMs: settings.esdbTimeoutMs });
+      return EsdbEventStore.connect(location.connectionString, {
+        timeoutMs: location.timeoutMs ?? settings.esdbTimeoutMs,
+        maxConcurrentCalls: location.maxConcurrentCalls,
+      });
     }
     default: {
       const _never: never = location;

@@ -91,7 +91,9 @@ export interface EventSubscription extends AsyncIterable<RecordedEvent> {
  *
  * Errors are always the port's own (see `errors.ts`): `WrongExpectedRevision`, `StreamNotFound`
  * (reading a stream that has no events), `InvalidEventStoreInput`, `DuplicateEventId`,
- * `EventStoreUnavailable`. A failed append wrote nothing.
+ * `EventStoreUnavailable`, and from a server store also `AppendOutcomeUnknown`, `StreamDeleted`
+ * and `EventStoreAccessDenied`. A failed append wrote nothing, except one that fails with
+ * `AppendOutcomeUnknown`: that one may have been written.
  */
 export interface EventStore {
   /** Appends all events or none. Throws `WrongExpectedRevision` when the stream is not as expected. */
@@ -179,6 +181,42 @@ export interface PageFollower {
 
 export function followsPages(store: EventStore): store is EventStore & PageFollower {
   return typeof (store as Partial<PageFollower>).followPagesAfter === 'function';
+}
+
+/**
+ * What a store that other services may write to offers besides the port (the EventStoreDB
+ * adapter): the events of the log it skipped because the engine cannot read them (not JSON, or
+ * JSON that is not an object). Reads of the log never fail on them; an audit reports them.
+ */
+export interface ForeignEvents {
+  /** How many were skipped since the store was opened, and the last one, described. */
+  foreignEventsSkipped(): { count: number; last: string | undefined };
+}
+
+export function reportsForeignEvents(store: EventStore): store is EventStore & ForeignEvents {
+  return typeof (store as Partial<ForeignEvents>).foreignEventsSkipped === 'function';
+}
+
+/**
+ * What a store that names itself offers besides the port (the EventStoreDB adapter: a marker event
+ * it writes once to a stream of its own). Checkpoints kept beside the store record it, so that
+ * positions taken from one store are never used as offsets into another.
+ */
+export interface IdentifiedStore {
+  storeIdentity(): Promise<string>;
+}
+
+/**
+ * The identity of `store`: its own when it names itself, else the id of the first event of its
+ * log (a UUID written once into that file; the SQLite adapter), or undefined while the log is empty.
+ * A store restored from its own backup keeps its identity: a checkpoint past the head of the log
+ * tells that case.
+ */
+export async function identifyStore(store: EventStore): Promise<string | undefined> {
+  const named = store as Partial<IdentifiedStore>;
+  if (typeof named.storeIdentity === 'function') return named.storeIdentity();
+  for await (const first of store.readAll({ maxCount: 1 })) return `first-event:${first.id}`;
+  return undefined;
 }
 
 /** Reads a whole stream into memory, or [] when it does not exist: the aggregate load. */

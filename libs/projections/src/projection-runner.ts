@@ -1,5 +1,5 @@
 import type { EventStore, Position, RecordedEvent } from '@app/event-store';
-import { comparePositions, formatPosition, readsPages } from '@app/event-store';
+import { comparePositions, formatPosition, identifyStore, readsPages } from '@app/event-store';
 import { followInBatches } from './batches';
 import { DeferredBatchWriter, RecordedWrites, ThreadBatchWriter, writerThreadAvailable, type BatchWriter } from './batch-writer';
 import { tableNamesFor, type Projection, type ProjectionPipeline, type TableNames } from './projection';
@@ -69,6 +69,8 @@ export class ProjectionRunner {
   private readonly subscriptions = new Set<{ close(): Promise<void> }>();
   private readonly failures = new Map<string, string>();
   private stopped = false;
+  /** Settles once the read models are known to hold checkpoints of this store (see `matchStore`). */
+  private storeMatched: Promise<void> | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -137,6 +139,7 @@ export class ProjectionRunner {
    */
   async rebuild(name: string, options: { compare?: boolean } = {}): Promise<{ generation: number; differences?: number }> {
     const projection = this.projection(name);
+    await this.matchStore();
     const building = this.readModels.createGeneration(projection);
     await this.runGeneration(projection, building, { untilCaughtUp: true, pipelined: true });
     const differences = options.compare ? await this.compareAtOnePosition(projection, building.generation) : undefined;
@@ -195,6 +198,7 @@ export class ProjectionRunner {
         this.failures.delete(projection.name);
       };
       try {
+        await this.matchStore();
         const generation = this.chooseGeneration(projection);
         await this.runGeneration(projection, generation, { untilCaughtUp: false, progress });
         this.failures.delete(projection.name);
@@ -212,6 +216,25 @@ export class ProjectionRunner {
         retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       }
     }
+  }
+
+  /**
+   * Once per runner (again after a failure): checkpoints taken from another store, or past the head
+   * of this one (it was restored to an earlier state), would be used as offsets into this log, so
+   * the read models are built again from its start instead.
+   */
+  private matchStore(): Promise<void> {
+    this.storeMatched ??= (async () => {
+      const checkpoint = this.readModels.furthestCheckpoint();
+      const head = await this.store.headPosition();
+      const identity = await identifyStore(this.store);
+      const outcome = this.readModels.matchStore(identity, checkpoint, head, this.projections);
+      if (outcome === 'rebuilt') this.logger.log('the read models were built from another event store, or from a later state of this one: building them again from its log');
+    })().catch((error: unknown) => {
+      this.storeMatched = undefined;
+      throw error;
+    });
+    return this.storeMatched;
   }
 
   /** The generation to follow: the live one of this version, or one to build when the version changed. */

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatPosition, parsePosition, type Position } from '@app/event-store';
+import { comparePositions, formatPosition, parsePosition, type Position } from '@app/event-store';
 import { prepared } from './statements';
 import { tableNamesFor, type Projection, type TableNames } from './projection';
 
@@ -50,6 +50,8 @@ export class ReadModelStore {
         updated_at  TEXT    NOT NULL,
         PRIMARY KEY (projection, generation)
       );
+      CREATE TABLE IF NOT EXISTS read_model_source (id INTEGER PRIMARY KEY CHECK (id = 1), store_identity TEXT);
+      INSERT OR IGNORE INTO read_model_source VALUES (1, NULL);
     `);
   }
 
@@ -118,6 +120,67 @@ export class ReadModelStore {
         );
       })
       .immediate();
+  }
+
+  /** The identity of the event store the checkpoints were taken from (see `identifyStore`), when recorded. */
+  storeIdentity(): string | undefined {
+    const row = this.db.prepare('SELECT store_identity FROM read_model_source WHERE id = 1').get() as { store_identity: string | null };
+    return row.store_identity ?? undefined;
+  }
+
+  /** The furthest checkpoint of any generation, or undefined when none has applied a batch. */
+  furthestCheckpoint(): Position | undefined {
+    const positions = (this.db.prepare('SELECT position FROM projection_generations WHERE position IS NOT NULL').all() as Array<{ position: string }>)
+      .map((row) => parsePosition(row.position))
+      .filter((position): position is Position => position !== undefined);
+    return positions.reduce<Position | undefined>((furthest, position) => (furthest && comparePositions(furthest, position) >= 0 ? furthest : position), undefined);
+  }
+
+  /**
+   * Makes sure the checkpoints are offsets into the store they will be used with. `identity` is
+   * that store's (undefined while it is empty and names nothing); `head` the head of its log, read
+   * after `checkpoint` (the furthest checkpoint then). When the checkpoints were taken from another
+   * store, or lie past the head (the store was restored to an earlier state), every generation is
+   * retired and its tables dropped, so the projections build again from the start of this store.
+   * A file that recorded no identity yet adopts this one. Returns what it did.
+   */
+  matchStore(
+    identity: string | undefined,
+    checkpoint: Position | undefined,
+    head: Position | undefined,
+    projections: readonly Pick<Projection, 'name' | 'tables'>[],
+  ): 'kept' | 'adopted' | 'rebuilt' {
+    return this.db
+      .transaction((): 'kept' | 'adopted' | 'rebuilt' => {
+        const recorded = this.storeIdentity();
+        const otherStore = recorded !== undefined && identity !== undefined && recorded !== identity;
+        // Another runner on this file may have rebuilt since `checkpoint` was read: then the
+        // checkpoints now are behind it, and this one has nothing to do.
+        const current = this.furthestCheckpoint();
+        const stillThere = checkpoint !== undefined && current !== undefined && comparePositions(current, checkpoint) >= 0;
+        const pastHead = stillThere && (head === undefined || comparePositions(checkpoint, head) > 0);
+        if (otherStore || pastHead) {
+          this.retireAll(projections);
+          this.db.prepare('UPDATE read_model_source SET store_identity = ? WHERE id = 1').run(identity ?? null);
+          return 'rebuilt';
+        }
+        if (recorded === undefined && identity !== undefined) {
+          this.db.prepare('UPDATE read_model_source SET store_identity = ? WHERE id = 1').run(identity);
+          return 'adopted';
+        }
+        return 'kept';
+      })
+      .immediate();
+  }
+
+  private retireAll(projections: readonly Pick<Projection, 'name' | 'tables'>[]): void {
+    const now = new Date().toISOString();
+    const rows = this.db.prepare("SELECT projection, generation FROM projection_generations WHERE status != 'retired'").all() as Array<{ projection: string; generation: number }>;
+    for (const row of rows) {
+      const tables = projections.find((p) => p.name === row.projection)?.tables ?? [];
+      for (const table of tables) this.db.exec(`DROP TABLE IF EXISTS ${tableNamesFor(row.generation)(table)}`);
+      this.db.prepare("UPDATE projection_generations SET status = 'retired', updated_at = ? WHERE projection = ? AND generation = ?").run(now, row.projection, row.generation);
+    }
   }
 
   /** Makes a caught-up generation live, retires the others and drops their tables. */

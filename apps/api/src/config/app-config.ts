@@ -86,6 +86,14 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+  if (eventStore.kind === 'esdb') {
+    eventStore = {
+      ...eventStore,
+      timeoutMs: integer(env, 'ESDB_TIMEOUT_MS', 5000, 100, 600_000),
+      // The server refuses a connection's streams past 100 by default; subscriptions need some of them.
+      maxConcurrentCalls: integer(env, 'ESDB_MAX_CONCURRENT_CALLS', 64, 1, 1000),
+    };
+  }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',

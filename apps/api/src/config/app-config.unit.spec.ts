@@ -119,3 +119,30 @@ describe('the HTTP edge: timeouts, the connection cap and the shutdown grace', (
     expect(() => loadConfig(env({ SHUTDOWN_GRACE_MS: '600001' }), 2)).toThrow(ConfigError);
   });
 });
+
+describe('ESDB_TIMEOUT_MS and ESDB_MAX_CONCURRENT_CALLS', () => {
+  const env = (extra: Record<string, string> = {}) => ({ DATA_DIR: '/tmp/ticket-engine-config', EVENT_STORE_URL: 'esdb://127.0.0.1:2113?tls=false', ...extra });
+
+  it('5 s and 64 calls by default, for an EventStoreDB store', () => {
+    expect(loadConfig(env()).eventStore).toEqual({
+      kind: 'esdb',
+      connectionString: 'esdb://127.0.0.1:2113?tls=false',
+      timeoutMs: 5000,
+      maxConcurrentCalls: 64,
+    });
+  });
+
+  it('takes other values in range', () => {
+    expect(loadConfig(env({ ESDB_TIMEOUT_MS: '15000', ESDB_MAX_CONCURRENT_CALLS: '32' })).eventStore).toMatchObject({ timeoutMs: 15000, maxConcurrentCalls: 32 });
+  });
+
+  it('refuses what is not a whole number in range, naming the variable', () => {
+    expect(() => loadConfig(env({ ESDB_TIMEOUT_MS: '5s' }))).toThrow(/ESDB_TIMEOUT_MS/);
+    expect(() => loadConfig(env({ ESDB_TIMEOUT_MS: '50' }))).toThrow(ConfigError);
+    expect(() => loadConfig(env({ ESDB_MAX_CONCURRENT_CALLS: '0' }))).toThrow(/ESDB_MAX_CONCURRENT_CALLS/);
+  });
+
+  it('leaves a SQLite store as it is', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ESDB_TIMEOUT_MS: '5s' }).eventStore.kind).toBe('sqlite');
+  });
+});

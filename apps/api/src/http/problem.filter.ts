@@ -49,6 +49,22 @@ function fromStoreError(error: EventStoreError): { body: Problem; headers: Recor
         body: problem(503, 'STORE_UNAVAILABLE', 'the event store is unavailable; nothing was written, try again'),
         headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
       };
+    case 'APPEND_OUTCOME_UNKNOWN':
+      // The store may have written the events (it did not answer in time, or the connection broke
+      // after the request went out): only a retry that cannot apply twice is safe.
+      return {
+        body: problem(
+          503,
+          'OUTCOME_UNKNOWN',
+          'the event store did not confirm the write and it may have happened; retry with the same Idempotency-Key (a retry without one may apply the command twice)',
+        ),
+        headers: { 'retry-after': RETRY_AFTER_UNAVAILABLE },
+      };
+    case 'STREAM_DELETED':
+      return { body: problem(410, 'STREAM_DELETED', error.message), headers: {} };
+    case 'EVENT_STORE_ACCESS_DENIED':
+      // A configuration error of the deployment (the store's ACLs, a proxy), not something a client can retry.
+      return { body: problem(500, 'STORE_ACCESS_DENIED', 'the event store refused the server\'s credentials; this has been logged'), headers: {} };
     case 'WRONG_EXPECTED_REVISION':
       return { body: problem(409, 'CONCURRENCY_CONFLICT', 'the ticket changed while the command was decided; try again'), headers: {} };
     case 'STREAM_NOT_FOUND':

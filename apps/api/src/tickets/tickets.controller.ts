@@ -31,9 +31,15 @@ const ticketId = new TicketIdPipe();
 
 type Answer = { ticketId: string; revision: number; position: string };
 
+/** What every command route says of retries (a 503 OUTCOME_UNKNOWN may have been written). */
+const IDEMPOTENCY_KEY =
+  'Retry-safe key; the same key with another body is a 422. Send one whenever a command may be retried: after a 503 ' +
+  'OUTCOME_UNKNOWN (or an answer lost on the way) the command may have been applied, and a retry without the same key ' +
+  'may apply it twice (POST /v1/tickets: a second ticket).';
+
 @ApiTags('tickets')
 @ApiBearerAuth()
-@ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Retry-safe key; the same key with another body is a 422' })
+@ApiHeader({ name: 'Idempotency-Key', required: false, description: IDEMPOTENCY_KEY })
 @ApiHeader({ name: 'X-Correlation-Id', required: false, description: 'Carried into every event the command causes' })
 @Controller('v1/tickets')
 export class TicketsController {
@@ -45,7 +51,10 @@ export class TicketsController {
 
   @Post()
   @Roles('service')
-  @ApiOperation({ summary: 'Report a fault or a consultation' })
+  @ApiOperation({
+    summary: 'Report a fault or a consultation',
+    description: 'Without an Idempotency-Key or a ticketId, a retry of a report whose answer was lost (a 503 OUTCOME_UNKNOWN) may create a second ticket.',
+  })
   async report(@Body() body: ReportTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
     const key = request.headers['idempotency-key'];
     const id = body.ticketId?.toLowerCase() ?? (typeof key === 'string' ? ticketIdForKey(key) : randomUUID());

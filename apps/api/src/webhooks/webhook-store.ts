@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatPosition, parsePosition, type Position, type RecordedEvent } from '@app/event-store';
+import { comparePositions, formatPosition, parsePosition, type Position, type RecordedEvent } from '@app/event-store';
 import { prepared } from '@app/projections';
 import { openSchema } from './webhook-store.schema';
 import { toDelivery, toWebhook, type Attempt, type AttemptRow, type Delivery, type DeliveryRow, type DeliveryStatus, type Webhook, type WebhookRow, type WebhookStatus } from './webhook-store.rows';
@@ -54,6 +54,11 @@ export class WebhookStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     openSchema(this.db);
+    // Which event store the outbox checkpoint is a position of (see `matchStore`).
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS outbox_source (id INTEGER PRIMARY KEY CHECK (id = 1), store_identity TEXT);
+      INSERT OR IGNORE INTO outbox_source VALUES (1, NULL);
+    `);
   }
 
   close(): void {
@@ -102,6 +107,37 @@ export class WebhookStore {
     if (this.unsaved) return this.unsaved.position;
     const row = this.db.prepare('SELECT position FROM outbox_checkpoint WHERE id = 1').get() as { position: string | null };
     return row.position === null ? undefined : parsePosition(row.position);
+  }
+
+  /**
+   * Makes sure the outbox checkpoint is a position of the store it will follow. `identity` is that
+   * store's (see `identifyStore`; undefined while it is empty), `head` the head of its log, read
+   * after the checkpoint was. A checkpoint taken from another store, or past the head (the store
+   * was restored to an earlier state), would skip or misplace events: the outbox starts again at
+   * the head, as a new outbox does (webhooks get what comes after now). Deliveries already queued
+   * are kept: they are the log of what was sent. A file that recorded no identity adopts this one.
+   */
+  matchStore(identity: string | undefined, head: Position | undefined): 'kept' | 'adopted' | 'reset' {
+    const checkpoint = this.checkpoint();
+    return this.db
+      .transaction((): 'kept' | 'adopted' | 'reset' => {
+        const row = this.db.prepare('SELECT store_identity FROM outbox_source WHERE id = 1').get() as { store_identity: string | null };
+        const recorded = row.store_identity ?? undefined;
+        const otherStore = recorded !== undefined && identity !== undefined && recorded !== identity;
+        const pastHead = checkpoint !== undefined && (head === undefined || comparePositions(checkpoint, head) > 0);
+        if (otherStore || pastHead) {
+          this.unsaved = undefined;
+          prepared(this.db, 'UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(head === undefined ? null : formatPosition(head));
+          this.db.prepare('UPDATE outbox_source SET store_identity = ? WHERE id = 1').run(identity ?? null);
+          return 'reset';
+        }
+        if (recorded === undefined && identity !== undefined) {
+          this.db.prepare('UPDATE outbox_source SET store_identity = ? WHERE id = 1').run(identity);
+          return 'adopted';
+        }
+        return 'kept';
+      })
+      .immediate();
   }
 
   /** Sets the checkpoint of a new outbox (only when it has none). */

@@ -12,9 +12,12 @@ import {
   type RecordedEvent as EsdbRecordedEvent,
 } from '@eventstore/db-client';
 import {
+  AppendOutcomeUnknown,
+  EventStoreAccessDenied,
   EventStoreError,
   EventStoreUnavailable,
   InvalidEventStoreInput,
+  StreamDeleted,
   StreamNotFound,
   WrongExpectedRevision,
 } from '../errors';
@@ -39,11 +42,14 @@ export function isSystemEvent(event: { type: string; streamId: string }): boolea
   return event.type.startsWith('$') || event.streamId.startsWith('$');
 }
 
-/** A stored JSON event as the port's `RecordedEvent`; the position comes from the event or the read. */
-export function fromEsdbEvent(event: EsdbRecordedEvent | AllStreamRecordedEvent): RecordedEvent {
-  if (!event.isJson) {
-    throw new InvalidEventStoreInput(`event ${event.id} in ${event.streamId} is not JSON; the engine stores JSON only`);
-  }
+/**
+ * A stored event as the port's `RecordedEvent`, or undefined for a foreign one: an event that is
+ * not JSON (another service wrote bytes or another content type), or whose data is not a JSON
+ * object (malformed JSON comes back from the client as a string). The engine never writes those;
+ * reads of the log skip them instead of stalling on them.
+ */
+export function fromEsdbEvent(event: EsdbRecordedEvent | AllStreamRecordedEvent): RecordedEvent | undefined {
+  if (!event.isJson || !isRecord(event.data)) return undefined;
   if (!event.position) throw new EventStoreUnavailable(`event ${event.id} came without a position`);
   return {
     id: event.id,
@@ -51,10 +57,16 @@ export function fromEsdbEvent(event: EsdbRecordedEvent | AllStreamRecordedEvent)
     revision: Number(event.revision),
     position: { commit: event.position.commit, prepare: event.position.prepare },
     type: event.type,
-    data: event.data as Record<string, unknown>,
+    data: event.data,
     metadata: isRecord(event.metadata) ? event.metadata : {},
     recordedAt: event.created.toISOString(),
   };
+}
+
+/** Why `fromEsdbEvent` skips an event, for the report of foreign events. */
+export function foreignReason(event: { isJson: boolean; data: unknown }): string {
+  if (!event.isJson) return 'not JSON';
+  return 'JSON data that is not an object';
 }
 
 /**
@@ -67,10 +79,13 @@ export function toEsdbFilter(filter: SubscriptionFilter | undefined): Filter {
   return excludeSystemEvents();
 }
 
-/** Every client error becomes one of the port's; the gRPC status codes that mean "cannot reach" become unavailable. */
+/**
+ * Every client error becomes one of the port's. The server's definite refusals get their own
+ * errors (not retryable); what means "cannot reach" or "gave up" becomes unavailable.
+ */
 export function fromEsdbError(error: unknown, stream?: string): Error {
   if (error instanceof EventStoreError) return error;
-  const type = (error as { type?: unknown }).type;
+  const type = (error as { type?: unknown })?.type;
   const message = (error as Error)?.message ?? String(error);
   switch (type) {
     case ErrorType.WRONG_EXPECTED_VERSION: {
@@ -80,12 +95,48 @@ export function fromEsdbError(error: unknown, stream?: string): Error {
     }
     case ErrorType.STREAM_NOT_FOUND:
       return new StreamNotFound((error as { streamName?: string }).streamName ?? stream ?? '?');
+    case ErrorType.NOT_FOUND:
+      return new StreamNotFound(stream ?? '$all');
+    case ErrorType.STREAM_DELETED:
+      return new StreamDeleted((error as { streamName?: string }).streamName ?? stream ?? '?');
+    case ErrorType.ACCESS_DENIED:
+      return new EventStoreAccessDenied(`EventStoreDB denied access${stream ? ` to ${stream}` : ''}: ${message}`, { cause: error });
     case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
     case ErrorType.INVALID_ARGUMENT:
       return new InvalidEventStoreInput(`EventStoreDB refused the request: ${message}`);
     default:
+      // A PERMISSION_DENIED that the client does not type (a proxy or an ingress refused the route).
+      if ((error as { code?: unknown })?.code === GRPC_PERMISSION_DENIED) {
+        return new EventStoreAccessDenied(`EventStoreDB (or a proxy before it) denied access: ${message}`, { cause: error });
+      }
       return new EventStoreUnavailable(`EventStoreDB failed: ${message}`, { cause: error });
   }
+}
+
+const GRPC_PERMISSION_DENIED = 7;
+const GRPC_UNAVAILABLE = 14;
+
+/**
+ * A failed append as the port's error. A definite answer of the server (a conflict, a refusal, "not
+ * the leader") and a connection that was never established mean nothing was written. Anything else
+ * (our timeout, a deadline, a connection that broke after the request went out, the server's own
+ * commit timeout) leaves the outcome unknown: the server may have written the events or may still.
+ */
+export function fromEsdbAppendError(error: unknown, stream: string): Error {
+  if (error instanceof EventStoreError) return error;
+  const type = (error as { type?: unknown })?.type;
+  if (type === ErrorType.NOT_LEADER) return new EventStoreUnavailable(`EventStoreDB: the node is not the leader; nothing was written`, { cause: error });
+  const mapped = fromEsdbError(error, stream);
+  if (!(mapped instanceof EventStoreUnavailable)) return mapped;
+  if (neverConnected(error)) return mapped;
+  return new AppendOutcomeUnknown(stream, `EventStoreDB failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** gRPC's "UNAVAILABLE: No connection established": the call never left this process. */
+function neverConnected(error: unknown): boolean {
+  const candidate = error as { code?: unknown; message?: unknown; type?: unknown };
+  const unavailable = candidate?.code === GRPC_UNAVAILABLE || candidate?.type === ErrorType.UNAVAILABLE;
+  return unavailable && typeof candidate.message === 'string' && /No connection established|Failed to connect|ECONNREFUSED|Name resolution failed/i.test(candidate.message);
 }
 
 function describeExpected(expected: unknown): string {

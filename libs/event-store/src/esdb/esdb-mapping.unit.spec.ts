@@ -1,6 +1,14 @@
 import { ErrorType, StreamNotFoundError, UnavailableError, WrongExpectedVersionError } from '@eventstore/db-client';
-import { EventStoreUnavailable, InvalidEventStoreInput, StreamNotFound, WrongExpectedRevision } from '../errors';
-import { fromEsdbError, fromEsdbEvent, isSystemEvent, toEsdbExpectedRevision, toEsdbFilter } from './esdb-mapping';
+import {
+  AppendOutcomeUnknown,
+  EventStoreAccessDenied,
+  EventStoreUnavailable,
+  InvalidEventStoreInput,
+  StreamDeleted,
+  StreamNotFound,
+  WrongExpectedRevision,
+} from '../errors';
+import { foreignReason, fromEsdbAppendError, fromEsdbError, fromEsdbEvent, isSystemEvent, toEsdbExpectedRevision, toEsdbFilter } from './esdb-mapping';
 
 const recorded = (overrides: Record<string, unknown> = {}) =>
   ({
@@ -37,10 +45,19 @@ describe('EventStoreDB mapping', () => {
     });
   });
 
-  it('gives empty metadata for none or binary metadata, and refuses binary events', () => {
-    expect(fromEsdbEvent(recorded({ metadata: undefined })).metadata).toEqual({});
-    expect(fromEsdbEvent(recorded({ metadata: new Uint8Array([1]) })).metadata).toEqual({});
-    expect(() => fromEsdbEvent(recorded({ isJson: false, data: new Uint8Array([1]) }))).toThrow(InvalidEventStoreInput);
+  it('gives empty metadata for none or binary metadata', () => {
+    expect(fromEsdbEvent(recorded({ metadata: undefined }))?.metadata).toEqual({});
+    expect(fromEsdbEvent(recorded({ metadata: new Uint8Array([1]) }))?.metadata).toEqual({});
+  });
+
+  it('passes over foreign events: binary, malformed JSON (a string), JSON that is not an object', () => {
+    const binary = recorded({ isJson: false, data: new Uint8Array([1]) });
+    expect(fromEsdbEvent(binary)).toBeUndefined();
+    expect(foreignReason(binary)).toBe('not JSON');
+    expect(fromEsdbEvent(recorded({ data: '{"summary": ' }))).toBeUndefined();
+    expect(fromEsdbEvent(recorded({ data: [1, 2] }))).toBeUndefined();
+    expect(fromEsdbEvent(recorded({ data: 42 }))).toBeUndefined();
+    expect(foreignReason({ isJson: true, data: 'x' })).toBe('JSON data that is not an object');
   });
 
   it('recognises system events by type or stream', () => {
@@ -79,5 +96,34 @@ describe('EventStoreDB mapping', () => {
       EventStoreUnavailable,
     );
     expect(fromEsdbError({ type: ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED, message: 'too big' })).toBeInstanceOf(InvalidEventStoreInput);
+  });
+
+  it('gives the server\'s definite refusals their own errors, not a retryable unavailable', () => {
+    expect(fromEsdbError({ type: ErrorType.STREAM_DELETED, streamName: 'ticket-3', message: 'deleted' })).toEqual(new StreamDeleted('ticket-3'));
+    expect(fromEsdbError({ type: ErrorType.ACCESS_DENIED, message: 'Access denied' }, 'ticket-3')).toBeInstanceOf(EventStoreAccessDenied);
+    expect(fromEsdbError({ type: ErrorType.NOT_FOUND, message: 'not found' }, 'ticket-4')).toEqual(new StreamNotFound('ticket-4'));
+    // PERMISSION_DENIED from a proxy: the client leaves it untyped.
+    expect(fromEsdbError(Object.assign(new Error('7 PERMISSION_DENIED: route denied'), { code: 7 }))).toBeInstanceOf(EventStoreAccessDenied);
+  });
+
+  it('tells an append that surely was not written from one whose outcome is unknown', () => {
+    const refused = Object.assign(new Error('14 UNAVAILABLE: No connection established. Last error: connect ECONNREFUSED'), { code: 14 });
+    expect(fromEsdbAppendError(refused, 'ticket-1')).toBeInstanceOf(EventStoreUnavailable);
+    expect(fromEsdbAppendError({ type: ErrorType.NOT_LEADER, message: 'not leader' }, 'ticket-1')).toBeInstanceOf(EventStoreUnavailable);
+    const conflict = new WrongExpectedVersionError(undefined, { streamName: 'ticket-1', expected: 3n, current: 5n });
+    expect(fromEsdbAppendError(conflict, 'ticket-1')).toBeInstanceOf(WrongExpectedRevision);
+    expect(fromEsdbAppendError({ type: ErrorType.ACCESS_DENIED, message: 'denied' }, 'ticket-1')).toBeInstanceOf(EventStoreAccessDenied);
+
+    for (const unknown of [
+      { type: ErrorType.DEADLINE_EXCEEDED, message: '4 DEADLINE_EXCEEDED: Deadline exceeded' },
+      { type: ErrorType.TIMEOUT, message: '10 ABORTED: Operation timed out' },
+      { type: ErrorType.CANCELLED, message: '1 CANCELLED: the server cancelled' },
+      Object.assign(new Error('14 UNAVAILABLE: Connection dropped'), { code: 14 }),
+      Object.assign(new Error('13 INTERNAL: Received RST_STREAM with code 2'), { code: 13 }),
+    ]) {
+      const mapped = fromEsdbAppendError(unknown, 'ticket-1');
+      expect(mapped).toBeInstanceOf(AppendOutcomeUnknown);
+      expect(mapped.message).toMatch(/^append to ticket-1: .*it may have been written$/);
+    }
   });
 });
