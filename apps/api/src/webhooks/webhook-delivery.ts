@@ -1,6 +1,6 @@
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomInt, randomUUID } from 'node:crypto';
-import type { EventStore, Position } from '@app/event-store';
+import { identifyStore, type EventStore, type Position } from '@app/event-store';
 import { followInBatches, type BatchSubscription } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
 import type { AppConfig } from '../config/app-config';
@@ -85,9 +85,14 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
    * one restored without it) has nothing to deliver from before now and need not read the log.
    */
   private async startingPoint(): Promise<Position | undefined> {
+    const head = await this.store.headPosition();
+    // A checkpoint of another store, or past the head of this one (a restore), is not an offset
+    // into this log: the outbox starts again at its head.
+    if (this.webhooks.matchStore(await identifyStore(this.store), head) === 'reset') {
+      this.logger.warn('webhook outbox: its checkpoint belongs to another event store or lies past the head of this one; it starts again at the head of the log');
+    }
     const checkpoint = this.webhooks.checkpoint();
     if (checkpoint) return checkpoint;
-    const head = await this.store.headPosition();
     if (head) this.webhooks.startAt(head);
     return head;
   }
