@@ -50,7 +50,7 @@ export type ScheduleEntry = Readonly<{
   applies: boolean;
   /** Whether the obligation is met: the year's inspections done, the revisit done. */
   done: boolean;
-  /** The last day the obligation may be met on time (the year's last day, the revisit's grace); null for a coverage. */
+  /** The last day the obligation may be met on time (the year's last day, the revisit's grace); a coverage's last day. */
   deadline: CalendarDate | null;
   /** The ticket that answered the obligation, when one did (an inspection ticket of the year). */
   ticketId: string | null;
@@ -120,7 +120,8 @@ export function scheduleOf(asset: Asset, options: ScheduleOptions = DEFAULT_SCHE
   }
 
   asset.revisitPlans.forEach((plan, index) => {
-    const common = { done: plan.done !== null, deadline: addDays(plan.dueOn, options.revisitGraceDays), ticketId: null, applies: plan.done === null };
+    // On time through the day before RevisitOverdue falls (the planned date itself with no grace).
+    const common = { done: plan.done !== null, deadline: addDays(plan.dueOn, options.revisitGraceDays - 1), ticketId: null, applies: plan.done === null };
     const ids = { plan: index + 1, plannedDueOn: plan.dueOn };
     add({ type: 'RevisitDue', data: { ...due(plan.dueOn), ...ids, purpose: plan.purpose } }, common);
     add({ type: 'RevisitOverdue', data: { ...due(addDays(plan.dueOn, options.revisitGraceDays)), ...ids, graceDays: options.revisitGraceDays } }, common);
@@ -134,9 +135,9 @@ export function scheduleOf(asset: Asset, options: ScheduleOptions = DEFAULT_SCHE
       const dueOn = addDays(end, -daysBefore);
       // A notice before the coverage starts, or before its end was known, says nothing true.
       if (dueOn < coverage.start || (known !== null && dueOn < known)) continue;
-      add({ type: 'CoverageEnding', data: { ...due(dueOn), category, end, daysBefore } }, { done: false, deadline: null, ticketId: null, applies: true });
+      add({ type: 'CoverageEnding', data: { ...due(dueOn), category, end, daysBefore } }, { done: false, deadline: end, ticketId: null, applies: true });
     }
-    add({ type: 'CoverageEnded', data: { ...due(addDays(end, 1)), category, end } }, { done: false, deadline: null, ticketId: null, applies: true });
+    add({ type: 'CoverageEnded', data: { ...due(addDays(end, 1)), category, end } }, { done: false, deadline: end, ticketId: null, applies: true });
   }
 
   return entries.sort((a, b) => (a.dueOn < b.dueOn ? -1 : a.dueOn > b.dueOn ? 1 : ORDER[a.event.type] - ORDER[b.event.type] || (a.key < b.key ? -1 : 1)));
@@ -147,6 +148,30 @@ function pending(asset: Asset, options: ScheduleOptions): ScheduleEntry[] {
   const received = new Set(asset.schedule.map((record) => record.key));
   const registeredOn = localDate(asset.registeredAt, asset.timeZone);
   return scheduleOf(asset, options).filter((entry) => entry.applies && !received.has(entry.key) && entry.dueOn >= registeredOn);
+}
+
+/**
+ * What the schedule view lists: every entry received, and every one still to come (or owed now),
+ * in time order. An entry that will never be owed (its inspection done before it, a notice of an
+ * end an extension moved) is left out.
+ */
+export function scheduleItems(asset: Asset, options: ScheduleOptions = DEFAULT_SCHEDULE_OPTIONS): Array<ScheduleEntry & { received: boolean }> {
+  const received = new Set(asset.schedule.map((record) => record.key));
+  const waiting = new Set(pending(asset, options).map((entry) => entry.key));
+  return scheduleOf(asset, options)
+    .filter((entry) => received.has(entry.key) || waiting.has(entry.key))
+    .map((entry) => ({ ...entry, received: received.has(entry.key) }));
+}
+
+/**
+ * An entry's status on `today`: `done` once met (a coverage once it has ended), `overdue` after
+ * its deadline unmet, `due` otherwise.
+ */
+export function scheduleStatus(entry: Pick<ScheduleEntry, 'kind' | 'done' | 'deadline'>, today: CalendarDate): 'due' | 'done' | 'overdue' {
+  const past = entry.deadline !== null && today > entry.deadline;
+  if (entry.kind === 'coverage') return past ? 'done' : 'due';
+  if (entry.done) return 'done';
+  return past ? 'overdue' : 'due';
 }
 
 /** The schedule events owed on `today` (a local date in the asset's zone), oldest first. */
