@@ -28,11 +28,12 @@ export class ScheduleController {
   @ApiOperation({ summary: 'What falls due in a period (inspections, revisits, coverage ends), with status due, done or overdue and the ticket that answered it; CSV' })
   async schedule(@Query() query: ScheduleQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
     const now = this.clock.now();
-    const from = query.from ?? now.slice(0, 10);
-    const to = query.to ?? addDays(from, 31);
-    for (const [field, value] of [['from', from], ['to', to]] as const) {
-      if (!isCalendarDate(value)) throw new ProblemError(problem(400, 'VALIDATION_FAILED', `${field} ${value} is not a day of the calendar`, { errors: [{ field, message: 'not a calendar date' }] }));
-    }
+    const day = (field: 'from' | 'to', value: string) => {
+      if (isCalendarDate(value)) return value;
+      throw new ProblemError(problem(400, 'VALIDATION_FAILED', `${field}: ${value} is not a day of the calendar`, { errors: [{ field, message: 'not a day of the calendar' }] }));
+    };
+    const from = day('from', query.from ?? now.slice(0, 10));
+    const to = day('to', query.to ?? addDays(from, 31));
     if (to <= from || to > addDays(from, MAX_PERIOD_DAYS)) {
       throw new ProblemError(problem(400, 'VALIDATION_FAILED', `to must come after from, by ${MAX_PERIOD_DAYS} days at most`, { errors: [{ field: 'to', message: 'not after from, or too far' }] }));
     }
