@@ -55,7 +55,7 @@ describe('the schedule follower', () => {
   });
 
   it('replayed to 2025-02-01 by two processes: one InspectionOverdue per missed year, the coverage notices and its end, each once; the view lists them', async () => {
-    const env = { CLOCK_NOW: '2025-02-01T00:00:00Z' };
+    const env = { CLOCK_NOW: '2025-02-01T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' };
     const a = await startViewsApp(env);
     apps.push(a);
     const b = await startViewsApp(env, a.dataDir);
@@ -117,7 +117,7 @@ describe('the schedule follower', () => {
   }, 180_000);
 
   it('after a restart that spanned two due dates, appends what fell due meanwhile, in time order, once', async () => {
-    const before = await startViewsApp({ CLOCK_NOW: '2024-01-05T00:00:00Z' });
+    const before = await startViewsApp({ CLOCK_NOW: '2024-01-05T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' });
     apps.push(before);
     expect((await register(before, 'restarted-fitout')).status).toBe(201);
     await eventually('the first inspection due', () => brief(scheduleEvents(before, 'restarted-fitout')), (e) => e.length >= 1);
@@ -126,7 +126,7 @@ describe('the schedule follower', () => {
     await before.close();
 
     // Down from 2024-01-05 to 2024-12-20: the first year's end and the 30-day notice passed meanwhile.
-    const after = await startViewsApp({ CLOCK_NOW: '2024-12-20T00:00:00Z' }, before.dataDir);
+    const after = await startViewsApp({ CLOCK_NOW: '2024-12-20T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' }, before.dataDir);
     apps.push(after);
     const expected = ['InspectionDue 2023-01-11', 'InspectionOverdue 2024-01-11', 'InspectionDue 2024-01-11', 'CoverageEnding 2024-12-11'];
     await eventually('the events owed after the restart', () => scheduleEvents(after, 'restarted-fitout').length, (n) => n >= expected.length);
