@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { freePort } from '../support/app-process';
 import { StoredRows } from '../support/stored-rows';
+import { WebhookReceiver } from '../support/webhook-receiver';
 import { startViewsApp, type ViewsApp } from '../support/views-scenario';
 
 /**
@@ -116,9 +118,14 @@ describe('the schedule follower', () => {
     expect(archive.body.schedule.map((r: { type: string; dueOn: string }) => `${r.type} ${r.dueOn}`)).toEqual(expected);
   }, 180_000);
 
-  it('after a restart that spanned two due dates, appends what fell due meanwhile, in time order, once', async () => {
-    const before = await startViewsApp({ CLOCK_NOW: '2024-01-05T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' });
+  it('after a restart that spanned two due dates, appends what fell due meanwhile, in time order, once; webhooks deliver them', async () => {
+    const receiver = new WebhookReceiver(await freePort());
+    await receiver.start();
+    const webhooks = { RUN_SCHEDULE_FOLLOWER: 'true', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_ALLOW_HTTP: 'true' };
+    const before = await startViewsApp({ ...webhooks, CLOCK_NOW: '2024-01-05T00:00:00Z' });
     apps.push(before);
+    const hook = await before.api.as('admin').post('/v1/webhooks', { url: receiver.url, eventTypes: ['InspectionOverdue', 'CoverageEnding'], secret: 'schedule-hook-secret-0123' });
+    expect(hook.status).toBe(201);
     expect((await register(before, 'restarted-fitout')).status).toBe(201);
     await eventually('the first inspection due', () => brief(scheduleEvents(before, 'restarted-fitout')), (e) => e.length >= 1);
     await pause(2_000);
@@ -126,7 +133,7 @@ describe('the schedule follower', () => {
     await before.close();
 
     // Down from 2024-01-05 to 2024-12-20: the first year's end and the 30-day notice passed meanwhile.
-    const after = await startViewsApp({ CLOCK_NOW: '2024-12-20T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' }, before.dataDir);
+    const after = await startViewsApp({ ...webhooks, CLOCK_NOW: '2024-12-20T00:00:00Z' }, before.dataDir);
     apps.push(after);
     const expected = ['InspectionDue 2023-01-11', 'InspectionOverdue 2024-01-11', 'InspectionDue 2024-01-11', 'CoverageEnding 2024-12-11'];
     await eventually('the events owed after the restart', () => scheduleEvents(after, 'restarted-fitout').length, (n) => n >= expected.length);
@@ -146,6 +153,14 @@ describe('the schedule follower', () => {
       'CoverageEnding 2024-12-11 due true',
       'CoverageEnding 2025-01-03 due false',
       'CoverageEnded 2025-01-11 due false',
+    ]);
+
+    const delivered = await eventually('the webhook deliveries', () => receiver.bodies(), (bodies) => bodies.length >= 2);
+    await receiver.stop();
+    // At least once, in no promised order: the distinct deliveries.
+    expect([...new Set(delivered.map((b: any) => `${b.event.type} ${b.event.data.dueOn} ${b.event.stream}`))].sort()).toEqual([
+      'CoverageEnding 2024-12-11 asset-restarted-fitout',
+      'InspectionOverdue 2024-01-11 asset-restarted-fitout',
     ]);
   }, 180_000);
 
