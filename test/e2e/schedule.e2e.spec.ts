@@ -14,10 +14,10 @@ import { startViewsApp, type ViewsApp } from '../support/views-scenario';
 
 const SCHEDULE_TYPES = ['InspectionDue', 'InspectionOverdue', 'RevisitDue', 'RevisitOverdue', 'CoverageEnding', 'CoverageEnded'];
 
-const register = (app: ViewsApp, assetId: string) =>
+const register = (app: ViewsApp, assetId: string, customerId = 'owner-19') =>
   app.service.post('/v1/assets', {
     assetId,
-    customerId: 'owner-19',
+    customerId,
     name: 'Shanghai office fit-out',
     kind: 'renovation',
     acceptedAt: '2023-01-10',
@@ -62,7 +62,11 @@ describe('the schedule follower', () => {
     apps.push(a);
     const b = await startViewsApp(env, a.dataDir);
     apps.push(b);
-    expect((await register(a, 'shanghai-fitout')).status).toBe(201);
+    // Twenty more of the same, registered at once, so that both followers work through the same due
+    // rows together and race on each append.
+    const others = Array.from({ length: 20 }, (_, i) => `twin-${String(i).padStart(2, '0')}`);
+    const registered = await Promise.all([register(a, 'shanghai-fitout'), ...others.map((id, i) => register(i % 2 ? a : b, id, 'owner-twins'))]);
+    expect(registered.map((r) => r.status)).toEqual(registered.map(() => 201));
 
     const expected = [
       'InspectionDue 2023-01-11',
@@ -76,6 +80,11 @@ describe('the schedule follower', () => {
     await eventually('the owed schedule events', () => scheduleEvents(a, 'shanghai-fitout').length, (n) => n >= expected.length);
     // Both followers have had several looks at the asset since: nothing more may come.
     await pause(4_000);
+    for (const id of others) {
+      await eventually(`the events of ${id}`, () => scheduleEvents(a, id).length, (n) => n >= expected.length);
+    }
+    await pause(2_000);
+    for (const id of others) expect([id, brief(scheduleEvents(a, id))]).toEqual([id, expected]);
     const events = scheduleEvents(a, 'shanghai-fitout');
     expect(brief(events)).toEqual(expected);
     expect(events.map((e) => e.metadata.actor)).toEqual(expected.map(() => ({ name: 'schedule-follower', role: 'system' })));
@@ -84,7 +93,7 @@ describe('the schedule follower', () => {
 
     const view = await eventually(
       'the schedule view',
-      () => b.analyst.get('/v1/views/schedule?from=2023-01-01&to=2025-03-01&customerId=owner-19'),
+      () => b.analyst.get('/v1/views/schedule?from=2023-01-01&to=2025-03-01&customerId=owner-19&limit=500'),
       (answer) => answer.status === 200 && answer.body.items.filter((i: { received: boolean }) => i.received).length === expected.length,
     );
     const rows = view.body.items.map((i: { type: string; dueOn: string; status: string; received: boolean }) => `${i.type} ${i.dueOn} ${i.status} ${i.received}`);
@@ -98,11 +107,11 @@ describe('the schedule follower', () => {
       'CoverageEnded 2025-01-11 done true',
     ]);
 
-    const inspections = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&serviceUnitId=unit-east');
+    const inspections = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&customerId=owner-19&serviceUnitId=unit-east');
     expect(inspections.status).toBe(200);
     expect(inspections.body.items.map((i: { type: string }) => i.type)).toEqual(['InspectionOverdue', 'InspectionDue']);
 
-    const csv = await a.analyst.get('/v1/views/schedule?from=2025-01-01&to=2025-02-01&format=csv');
+    const csv = await a.analyst.get('/v1/views/schedule?from=2025-01-01&to=2025-02-01&customerId=owner-19&format=csv');
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text.split('\r\n')).toEqual([
