@@ -2,7 +2,7 @@ import type { AssetEvent, AssetRegistered, ScheduleEvent } from './asset-events'
 import { addDays, localDate } from './calendar-date';
 import { initialAssetState, type Asset, type AssetState } from './asset-state';
 import { evolveAsset } from './evolve-asset';
-import { localMidnight, nextScheduleDue, owedScheduleEvents, scheduleKey, type ScheduleOptions } from './schedule';
+import { localMidnight, nextScheduleDue, owedScheduleEvents, scheduleItems, scheduleKey, scheduleStatus, type ScheduleOptions } from './schedule';
 import { consumed, inspected, on, registered, replay } from './testing/asset-spec';
 
 /** Runs the schedule day by day from `from` to `to` (local dates), appending what is owed each day. */
@@ -222,5 +222,43 @@ describe('what is not owed', () => {
   it('no asset, no schedule', () => {
     expect(owedScheduleEvents(initialAssetState(), '2030-01-01')).toEqual([]);
     expect(nextScheduleDue(initialAssetState())).toBeNull();
+  });
+});
+
+describe('what the schedule view lists', () => {
+  it('received events and those to come, each with the status of its obligation on a day', () => {
+    const { state } = follow(replay(shanghai(), consumed('inspection', 'T-7', on('2023-03-01'), 1)), '2023-01-10', '2024-06-01');
+    const items = scheduleItems(state as Asset);
+    const on20240601 = items.map((i) => `${i.event.type} ${i.dueOn} ${scheduleStatus(i, '2024-06-01')} ${i.received} ${i.ticketId ?? '-'}`);
+    // Year 1's inspection was used by ticket T-7: nothing of year 1 is listed, it was never owed.
+    expect(on20240601).toEqual([
+      'InspectionDue 2024-01-11 due true -',
+      'CoverageEnding 2024-12-11 due false -',
+      'CoverageEnding 2025-01-03 due false -',
+      'InspectionOverdue 2025-01-11 due false -',
+      'CoverageEnded 2025-01-11 due false -',
+    ]);
+    const later = items.map((i) => `${i.event.type} ${scheduleStatus(i, '2025-01-11')}`);
+    expect(later).toContain('InspectionOverdue overdue');
+    expect(later).toContain('CoverageEnded done');
+  });
+
+  it('an inspection due that a ticket then answered is done, with that ticket', () => {
+    const { state } = follow(replay(shanghai()), '2023-01-10', '2023-02-01');
+    const answered = evolveAsset(state, consumed('inspection', 'T-8', on('2023-02-02'), 1)) as Asset;
+    const [first] = scheduleItems(answered);
+    expect([first.event.type, first.received, scheduleStatus(first, '2024-06-01'), first.ticketId]).toEqual(['InspectionDue', true, 'done', 'T-8']);
+  });
+
+  it('a revisit is due through its grace, overdue after, done once recorded', () => {
+    const plan: AssetEvent = { type: 'RevisitPlanned', data: { dueOn: '2025-08-01', purpose: 'seals', at: on('2025-07-02') } };
+    const asset = replay(registered({ coverages: [] }), plan);
+    const [due] = scheduleItems(asset);
+    expect(due.deadline).toBe('2025-08-07');
+    expect(scheduleStatus(due, '2025-08-07')).toBe('due');
+    expect(scheduleStatus(due, '2025-08-08')).toBe('overdue');
+    const visited = replay(registered({ coverages: [] }), plan, { type: 'RevisitDone', data: { plannedDueOn: '2025-08-01', by: 'eng-1', outcome: 'dry', at: on('2025-08-09') } });
+    // Done and never received: nothing left to list.
+    expect(scheduleItems(visited)).toEqual([]);
   });
 });
