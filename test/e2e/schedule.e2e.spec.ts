@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { freePort } from '../support/app-process';
 import { StoredRows } from '../support/stored-rows';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { startViewsApp, type ViewsApp } from '../support/views-scenario';
+import { runCli, startViewsApp, type ViewsApp } from '../support/views-scenario';
 
 /**
  * The schedule follower end to end: the built app as child processes with a clock the test sets
@@ -171,6 +171,12 @@ describe('the schedule follower', () => {
       'CoverageEnding 2024-12-11 asset-restarted-fitout',
       'InspectionOverdue 2024-01-11 asset-restarted-fitout',
     ]);
+
+    // The view is a function of the log: rebuilt from zero, the same rows.
+    await after.close();
+    const rebuilt = await runCli(['rebuild', 'schedule', '--compare', '--json'], { DATA_DIR: after.dataDir });
+    expect(rebuilt.code).toBe(0);
+    expect(JSON.parse(rebuilt.stdout)).toMatchObject({ projection: 'schedule', differences: 0 });
   }, 180_000);
 
   it('refuses a period that ends before it starts and a kind it does not know; auditors may not read it', async () => {
