@@ -44,8 +44,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
         API_KEYS: TEST_API_KEYS,
         LOG_LEVEL: 'warn',
         // These tests drive tickets dated in the past: the deadline follower would add SLA events to
-        // them while a test compares states. The follower has tests of its own.
+        // them while a test compares states. The follower has tests of its own. The same for the
+        // schedule follower and assets accepted years ago.
         RUN_DEADLINE_FOLLOWER: 'false',
+        RUN_SCHEDULE_FOLLOWER: 'false',
         SLA_POLICIES_FILE: 'config/sla-policies.json',
         ...env,
       },

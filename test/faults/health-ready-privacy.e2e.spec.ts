@@ -74,6 +74,7 @@ describe('a failing readiness check, seen without a key', () => {
     const failures = body.error.projections.projections.map((p: { name: string; failure?: string }) => [p.name, p.failure]);
     expect(failures.sort()).toEqual([
       ['satisfaction', 'the projection stopped and is retrying'],
+      ['schedule', 'the projection stopped and is retrying'],
       ['sla-compliance', 'the projection stopped and is retrying'],
       ['warranty-archive', 'the projection stopped and is retrying'],
     ]);

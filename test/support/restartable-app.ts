@@ -20,7 +20,7 @@ export class RestartableApp {
   async launch(attempts = 3): Promise<void> {
     await distPresent();
     const child = startAppProcess(
-      { DATA_DIR: this.dataDir, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RUN_DEADLINE_FOLLOWER: 'false', SLA_POLICIES_FILE: 'config/sla-policies.json' },
+      { DATA_DIR: this.dataDir, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', RUN_DEADLINE_FOLLOWER: 'false', RUN_SCHEDULE_FOLLOWER: 'false', SLA_POLICIES_FILE: 'config/sla-policies.json' },
       await freePort(),
     );
     const failed = child.exited.then((exit) => {

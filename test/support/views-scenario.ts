@@ -80,7 +80,7 @@ export async function startViewsApp(env: Record<string, string> = {}, dataDir?: 
     for (let attempt = 1; ; attempt++) {
       await distPresent();
       const child = startAppProcess(
-        { DATA_DIR: data.path, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', SLA_POLICIES_FILE: 'config/sla-policies.json', RUN_DEADLINE_FOLLOWER: 'false', ...env },
+        { DATA_DIR: data.path, API_KEYS: TEST_API_KEYS, LOG_LEVEL: 'warn', SLA_POLICIES_FILE: 'config/sla-policies.json', RUN_DEADLINE_FOLLOWER: 'false', RUN_SCHEDULE_FOLLOWER: 'false', ...env },
         await freePort(),
       );
       running = child;

@@ -17,6 +17,7 @@ import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
 import { DeadlinesModule } from './deadlines/deadlines.module';
+import { ScheduleModule } from './schedule/schedule.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
@@ -48,6 +49,7 @@ export class AppModule {
         ViewsModule,
         AuditModule,
         DeadlinesModule,
+        ScheduleModule,
         WebhooksModule.forRoot(config),
       ],
       providers: [

@@ -31,7 +31,7 @@ export class CliContext implements OnApplicationShutdown {
     if (!this.runner) {
       const store = await this.eventStore();
       this.readModels = ReadModelStore.open(this.config.readModelPath);
-      this.runner = new ProjectionRunner(store, this.readModels, apiProjections(this.policyCatalog().catalog), {
+      this.runner = new ProjectionRunner(store, this.readModels, apiProjections(this.policyCatalog().catalog, this.config.schedule), {
         logger: { log: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) },
       });
     }

@@ -10,3 +10,5 @@ export * from './sla-compliance/sla-compliance.projection';
 export * from './sla-compliance/sla-compliance.query';
 export * from './warranty-archive/warranty-archive.projection';
 export * from './warranty-archive/warranty-archive.query';
+export * from './schedule/schedule.projection';
+export * from './schedule/schedule.query';

@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
-import { parseIsoDuration } from '@app/ticketing';
+import { normalizeInstant, parseIsoDuration, type ScheduleOptions } from '@app/ticketing';
 
 export type Role = 'service' | 'auditor' | 'analyst' | 'admin';
 export const ROLES: readonly Role[] = ['service', 'auditor', 'analyst', 'admin'];
@@ -36,6 +36,15 @@ export interface AppConfig {
   readonly runDeadlineFollower: boolean;
   /** SLA_LATE_ENTRY_GRACE: how long alarms already due when a ticket is recorded wait for its late facts. */
   readonly slaLateEntryGraceMs: number;
+  /** Whether this process appends the assets' schedule events (inspections, revisits, coverage ends) when they fall due. */
+  readonly runScheduleFollower: boolean;
+  /** SCHEDULE_COVERAGE_ENDING_DAYS and SCHEDULE_REVISIT_GRACE_DAYS: when coverage notices and overdue revisits fall. */
+  readonly schedule: ScheduleOptions;
+  /**
+   * CLOCK_NOW, for tests and demos only: the instant the server's clock reads at start-up, running
+   * on from there. Undefined: the system clock.
+   */
+  readonly clockStart: string | undefined;
   /** Whether this process delivers webhooks. */
   readonly runWebhooks: boolean;
   /**
@@ -111,6 +120,12 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     projectionBatchWindowMs: integer(env, 'PROJECTION_BATCH_WINDOW_MS', 10, 0, 1000),
     runDeadlineFollower: oneOf(env, 'RUN_DEADLINE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
     slaLateEntryGraceMs: duration(env, 'SLA_LATE_ENTRY_GRACE', 0, 24 * 60 * 60_000),
+    runScheduleFollower: oneOf(env, 'RUN_SCHEDULE_FOLLOWER', ['true', 'false'] as const, 'true', false) === 'true',
+    schedule: {
+      coverageEndingDays: dayList(env, 'SCHEDULE_COVERAGE_ENDING_DAYS', [30, 7]),
+      revisitGraceDays: integer(env, 'SCHEDULE_REVISIT_GRACE_DAYS', 7, 0, 366),
+    },
+    clockStart: clockStart(text(env, 'CLOCK_NOW')),
     runWebhooks: oneOf(env, 'RUN_WEBHOOKS', ['true', 'false'] as const, 'true', false) === 'true',
     webhookAllowedHosts: allowedHosts(text(env, 'WEBHOOK_ALLOWED_HOSTS')),
     webhookAllowHttp: oneOf(env, 'WEBHOOK_ALLOW_HTTP', ['true', 'false'] as const, 'false', false) === 'true',
@@ -180,6 +195,26 @@ function duration(env: Env, name: string, fallbackMs: number, maxMs: number): nu
     throw new ConfigError(`${name} must be an ISO 8601 duration from PT0S to ${maxMs / 3_600_000} hours (PT10M, PT1H), not ${JSON.stringify(value)}`);
   }
   return ms;
+}
+
+/** Whole days, comma-separated (`30,7`), each from 1 to 366; an empty list is written `none`. */
+function dayList(env: Env, name: string, fallback: readonly number[]): readonly number[] {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (value.toLowerCase() === 'none') return [];
+  const days = value.split(',').map((entry) => entry.trim());
+  if (days.some((day) => !/^\d{1,3}$/.test(day) || Number(day) < 1 || Number(day) > 366)) {
+    throw new ConfigError(`${name} must be whole days from 1 to 366, comma-separated (30,7), or none, not ${JSON.stringify(value)}`);
+  }
+  return [...new Set(days.map(Number))].sort((a, b) => b - a);
+}
+
+/** CLOCK_NOW: an ISO 8601 instant with its zone. */
+function clockStart(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const instant = normalizeInstant(value);
+  if (instant === undefined) throw new ConfigError(`CLOCK_NOW must be an ISO 8601 date-time with a zone (2025-02-01T00:00:00Z), not ${JSON.stringify(value)}`);
+  return instant;
 }
 
 function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T, upper: boolean): T {

@@ -146,3 +146,30 @@ describe('ESDB_TIMEOUT_MS and ESDB_MAX_CONCURRENT_CALLS', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ESDB_TIMEOUT_MS: '5s' }).eventStore.kind).toBe('sqlite');
   });
 });
+
+describe('the schedule follower and the test clock', () => {
+  const env = (vars: Record<string, string> = {}) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...vars });
+
+  it('defaults: the follower runs, coverage notices 30 and 7 days before, revisits overdue after 7 days, the system clock', () => {
+    const config = loadConfig(env());
+    expect(config.runScheduleFollower).toBe(true);
+    expect(config.schedule).toEqual({ coverageEndingDays: [30, 7], revisitGraceDays: 7 });
+    expect(config.clockStart).toBeUndefined();
+  });
+
+  it('takes each from its variable: days sorted, longest first, once each; none for no notice', () => {
+    const config = loadConfig(env({ RUN_SCHEDULE_FOLLOWER: 'false', SCHEDULE_COVERAGE_ENDING_DAYS: '7, 90,30,7', SCHEDULE_REVISIT_GRACE_DAYS: '0', CLOCK_NOW: '2025-02-01T08:00:00+08:00' }));
+    expect(config.runScheduleFollower).toBe(false);
+    expect(config.schedule).toEqual({ coverageEndingDays: [90, 30, 7], revisitGraceDays: 0 });
+    expect(config.clockStart).toBe('2025-02-01T00:00:00.000Z');
+    expect(loadConfig(env({ SCHEDULE_COVERAGE_ENDING_DAYS: 'none' })).schedule.coverageEndingDays).toEqual([]);
+  });
+
+  it('refuses days that are not whole days from 1 to 366, a grace beyond a year, and a CLOCK_NOW without a zone', () => {
+    for (const bad of ['0', '30,', 'thirty', '400', '-7']) {
+      expect(() => loadConfig(env({ SCHEDULE_COVERAGE_ENDING_DAYS: bad }))).toThrow(/^SCHEDULE_COVERAGE_ENDING_DAYS must be whole days from 1 to 366/);
+    }
+    expect(() => loadConfig(env({ SCHEDULE_REVISIT_GRACE_DAYS: '367' }))).toThrow(ConfigError);
+    expect(() => loadConfig(env({ CLOCK_NOW: '2025-02-01T00:00:00' }))).toThrow(/^CLOCK_NOW must be an ISO 8601 date-time with a zone/);
+  });
+});

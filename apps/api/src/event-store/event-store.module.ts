@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '../config/app-config';
-import { CLOCK, systemClock } from '../clock';
+import { CLOCK, clockFor } from '../clock';
 import { CommandStreams } from '../commands/command-streams';
 
 /** The injection token of the one EventStore of the process. */
@@ -26,7 +26,7 @@ export class EventStoreModule {
       providers: [
         { provide: APP_CONFIG, useValue: config },
         // The one reader of the system clock; everything else gets time from here or from a request.
-        { provide: CLOCK, useValue: systemClock },
+        { provide: CLOCK, useValue: clockFor(config.clockStart) },
         {
           provide: EVENT_STORE,
           useFactory: async () => decorate(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous })),

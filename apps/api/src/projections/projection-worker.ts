@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEventStore, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
 import { ProjectionRunner, ReadModelStore } from '@app/projections';
+import type { ScheduleOptions } from '@app/ticketing';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { apiProjections } from './api-projections';
 
@@ -16,6 +17,7 @@ export interface ProjectionWorkerSettings {
   readonly readModelPath: string;
   readonly slaPoliciesFile: string;
   readonly liveBatchWindowMs: number;
+  readonly schedule: ScheduleOptions;
 }
 
 /** What the worker tells the thread that started it. */
@@ -37,7 +39,7 @@ async function run(port: NonNullable<typeof parentPort>, settings: ProjectionWor
   const send = (message: ProjectionWorkerMessage) => port.postMessage(message);
   const store = await openEventStore(settings.eventStore, { sqliteSynchronous: settings.sqliteSynchronous, sqlitePollIntervalMs: POLL_INTERVAL_MS });
   const readModels = ReadModelStore.open(settings.readModelPath);
-  const runner = new ProjectionRunner(store, readModels, apiProjections(PolicyCatalog.fromFile(settings.slaPoliciesFile).catalog), {
+  const runner = new ProjectionRunner(store, readModels, apiProjections(PolicyCatalog.fromFile(settings.slaPoliciesFile).catalog, settings.schedule), {
     liveBatchWindowMs: settings.liveBatchWindowMs,
     logger: { log: (message) => send({ type: 'log', level: 'log', message }), warn: (message) => send({ type: 'log', level: 'warn', message }) },
   });

@@ -63,7 +63,7 @@ export class ProjectionsModule {
           inject: [EVENT_STORE, READ_MODELS, PolicyCatalog],
           useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog) => {
             const logger = new Logger('Projections');
-            return new ProjectionRunner(store, readModels, apiProjections(policies.catalog), {
+            return new ProjectionRunner(store, readModels, apiProjections(policies.catalog, config.schedule), {
               liveBatchWindowMs: config.projectionBatchWindowMs,
               logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
             });
@@ -82,6 +82,7 @@ export class ProjectionsModule {
                     readModelPath: config.readModelPath,
                     slaPoliciesFile: config.slaPoliciesFile,
                     liveBatchWindowMs: config.projectionBatchWindowMs,
+                    schedule: config.schedule,
                   },
                   runner,
                   { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },

@@ -6,12 +6,14 @@ import { prepared } from '../statements';
 
 /**
  * The warranty archive of every asset: its folded state (coverages, entitlements, repairs,
- * inspections, revisits, deposits, contract, contacts, subcontractors) and the service tickets
+ * inspections, revisits, deposits, contract, contacts, subcontractors, the schedule events it
+ * received) and the service tickets
  * reported against it with where each stands.
  */
 export const warrantyArchiveProjection: Projection = {
   name: 'warranty-archive',
-  version: 1,
+  // 2: the folded state keeps the schedule events the asset received.
+  version: 2,
   streamPrefixes: ['asset-', 'ticket-'],
   metadataFields: UPCAST_METADATA_FIELDS,
   tables: ['warranty_assets', 'warranty_tickets'],

@@ -50,6 +50,8 @@ export function queryWarrantyArchive(db: Database.Database, t: TableNames, asset
     inspections: { done: asset.inspections, years: inspections.years, nextDueOn: inspections.nextDueOn, overdue: inspections.overdue },
     revisits: { planned: asset.revisitPlans, done: asset.revisits },
     deposits: asset.deposits,
+    /** The schedule events the asset received (InspectionDue, CoverageEnding, ...), in stream order. */
+    schedule: asset.schedule ?? [],
     serviceRecords: tickets.map((ticket) => ({
       ticketId: ticket.ticket_id,
       kind: ticket.kind,

@@ -5,7 +5,8 @@ import type { CalendarDate } from './calendar-date';
 import type { CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
 
 /**
- * The asset's events (stream `asset-<id>`, schema version 1). Every payload carries `at`, the
+ * The asset's events (stream `asset-<id>`, schema version 1; the schedule's events came later at
+ * version 1 too, new types need no upcasting). Every payload carries `at`, the
  * business time (canonical ISO 8601 UTC); dates of the warranty archive are calendar dates on the
  * asset's local calendar. Optional fields are left out, never `undefined`.
  */
@@ -101,6 +102,42 @@ export type RepairAssessed = Event<
   { ticketId: string; policyId: string; policyVersion: number; facts: RepairFacts; decision: ChargeDecision; at: IsoInstant }
 >;
 
+/**
+ * The schedule's events: appended by the engine itself (the schedule follower) when a date of
+ * the asset falls due, never by a caller. `dueOn` is the local date it fell due on and `at` is
+ * local midnight of that date in the asset's zone.
+ */
+type Due = { dueOn: CalendarDate; at: IsoInstant };
+
+/** The first day of a coverage year (`windowFrom`..`windowTo`) with `remaining` inspections left. */
+export type InspectionDue = Event<'InspectionDue', Due & { year: number; windowFrom: CalendarDate; windowTo: CalendarDate; remaining: number }>;
+
+/** The day after a coverage year ended with `missing` inspections not done. */
+export type InspectionOverdue = Event<'InspectionOverdue', Due & { year: number; windowFrom: CalendarDate; windowTo: CalendarDate; missing: number }>;
+
+/** `plan` numbers the revisit plans in the order they were made, 1 for the first. */
+export type RevisitDue = Event<'RevisitDue', Due & { plan: number; plannedDueOn: CalendarDate; purpose: string }>;
+
+/** `graceDays` after a planned revisit's date with no revisit recorded for the plan. */
+export type RevisitOverdue = Event<'RevisitOverdue', Due & { plan: number; plannedDueOn: CalendarDate; graceDays: number }>;
+
+/** `daysBefore` days before the last day (`end`) of one category's coverage. */
+export type CoverageEnding = Event<'CoverageEnding', Due & { category: string; end: CalendarDate; daysBefore: number }>;
+
+/** The day after the last day (`end`) of one category's coverage. */
+export type CoverageEnded = Event<'CoverageEnded', Due & { category: string; end: CalendarDate }>;
+
+export type ScheduleEvent = InspectionDue | InspectionOverdue | RevisitDue | RevisitOverdue | CoverageEnding | CoverageEnded;
+
+export const SCHEDULE_EVENT_TYPES = [
+  'InspectionDue',
+  'InspectionOverdue',
+  'RevisitDue',
+  'RevisitOverdue',
+  'CoverageEnding',
+  'CoverageEnded',
+] as const satisfies readonly ScheduleEvent['type'][];
+
 export type AssetEvent =
   | AssetRegistered
   | CoverageExtended
@@ -110,7 +147,8 @@ export type AssetEvent =
   | RevisitDone
   | EntitlementConsumed
   | RepairRecorded
-  | RepairAssessed;
+  | RepairAssessed
+  | ScheduleEvent;
 
 export type AssetEventType = AssetEvent['type'];
 
@@ -124,4 +162,5 @@ export const ASSET_EVENT_TYPES = [
   'EntitlementConsumed',
   'RepairRecorded',
   'RepairAssessed',
+  ...SCHEDULE_EVENT_TYPES,
 ] as const satisfies readonly AssetEventType[];

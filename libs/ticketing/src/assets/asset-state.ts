@@ -57,6 +57,12 @@ export type Repair = Readonly<{
   assessedAt: IsoInstant | null;
 }>;
 
+/**
+ * A schedule event the asset received: `key` names the obligation it is about (see
+ * `scheduleKey`), so that the same event is never owed twice.
+ */
+export type ScheduleRecord = Readonly<{ type: string; key: string; dueOn: CalendarDate; at: IsoInstant }>;
+
 export type Asset = Readonly<{
   status: 'registered';
   /** The stream revision: events applied - 1. */
@@ -80,8 +86,10 @@ export type Asset = Readonly<{
   contract: WarrantyContract | null;
   contacts: readonly AssetContact[];
   subcontractors: readonly Subcontractor[];
+  /** The schedule events received, in stream order. */
+  schedule: readonly ScheduleRecord[];
   registeredAt: IsoInstant;
-  /** The latest `at` seen: commands may not be dated before it. */
+  /** The latest `at` seen: commands may not be dated before it. Schedule events leave it alone. */
   lastEventAt: IsoInstant;
 }>;
 

@@ -2,6 +2,12 @@ import type { AssetEvent, AssetRegistered } from './asset-events';
 import { CorruptAssetHistory } from './asset-errors';
 import type { Asset, AssetState, Coverage } from './asset-state';
 import { coveragePeriod, coverageStart, lengthInMonths } from './coverage';
+import { scheduleKey } from './schedule';
+import { SCHEDULE_EVENT_TYPES, type ScheduleEvent } from './asset-events';
+
+function isScheduleEvent(event: AssetEvent): event is ScheduleEvent {
+  return (SCHEDULE_EVENT_TYPES as readonly string[]).includes(event.type);
+}
 
 /**
  * Applies one event to the asset. Events are facts: no rule is re-checked. It throws
@@ -15,10 +21,13 @@ export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
     }
     return registered(event);
   }
+  // A schedule event is the engine's note of a date, not a fact a caller dated: later commands may
+  // still be dated before it (an inspection recorded the morning after its window closed).
+  const scheduled = isScheduleEvent(event);
   const asset: Asset = {
     ...state,
     version: state.version + 1,
-    lastEventAt: event.data.at > state.lastEventAt ? event.data.at : state.lastEventAt,
+    lastEventAt: !scheduled && event.data.at > state.lastEventAt ? event.data.at : state.lastEventAt,
   };
   return apply(asset, event);
 }
@@ -93,6 +102,15 @@ function apply(asset: Asset, event: AssetEvent): Asset {
         ),
       };
     }
+    case 'InspectionDue':
+    case 'InspectionOverdue':
+    case 'RevisitDue':
+    case 'RevisitOverdue':
+    case 'CoverageEnding':
+    case 'CoverageEnded': {
+      const record = { type: event.type, key: scheduleKey(event), dueOn: event.data.dueOn, at: event.data.at };
+      return { ...asset, schedule: [...asset.schedule, record] };
+    }
     default: {
       const unknown: never = event;
       const type = String((unknown as { type: unknown }).type);
@@ -130,6 +148,7 @@ function registered(event: AssetRegistered): Asset {
     contract: d.contract ?? null,
     contacts: d.contacts ?? [],
     subcontractors: d.subcontractors ?? [],
+    schedule: [],
     registeredAt: d.at,
     lastEventAt: d.at,
   };

@@ -16,5 +16,6 @@ export {
 } from './calendar-date';
 export * from './coverage';
 export * from './inspections';
+export * from './schedule';
 export { decideAsset, type AssetDecision } from './decide-asset';
 export { evolveAsset } from './evolve-asset';
