@@ -30,13 +30,15 @@ interface Route {
 /**
  * Who may call a route, per DESIGN sections 8 and 9 (admin may call everything): service sends
  * commands and reads ticket (and asset) state; auditors read histories, replays, verify and the
- * warranty archive; analysts read the views. A route DESIGN does not name is for admins only,
+ * warranty archive; analysts read the views (the schedule, the service desk too). A route DESIGN does not name is for admins only,
  * which is also the guard's rule for a route without @Roles.
  */
 function mayCall(route: Route): readonly Role[] {
   const { method, path } = route;
   if (path.startsWith('/v1/webhooks')) return ['admin'];
   if (path.startsWith('/v1/views/warranty-archive')) return ['analyst', 'auditor', 'admin'];
+  // Issue 19: the schedule is for the desk that books the visits as much as for analysts.
+  if (path.startsWith('/v1/views/schedule')) return ['analyst', 'service', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
   if (path === '/v1/audit/verify') return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}\/history$/.test(path)) return ['auditor', 'admin'];
