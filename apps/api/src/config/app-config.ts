@@ -51,6 +51,13 @@ export interface AppConfig {
   readonly webhookMaxAttempts: number;
   /** First retry delay; each further one doubles (with jitter). */
   readonly webhookRetryBaseMs: number;
+  /**
+   * The Ed25519 key that signs tree heads (PKCS#8 PEM). `generated`: AUDIT_SIGNING_KEY_FILE was
+   * not set, so the key is `<DATA_DIR>/audit-signing-key.pem`, created on first start.
+   */
+  readonly auditSigningKey: { readonly path: string; readonly generated: boolean };
+  /** The Merkle tree of the log: `<DATA_DIR>/tree.db`. */
+  readonly auditTreePath: string;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -91,7 +98,15 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     webhookRetentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36_500),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+    auditSigningKey: signingKey(text(env, 'AUDIT_SIGNING_KEY_FILE'), dataDir),
+    auditTreePath: resolve(dataDir, 'tree.db'),
   };
+}
+
+function signingKey(path: string | undefined, dataDir: string): AppConfig['auditSigningKey'] {
+  if (path === undefined) return { path: resolve(dataDir, 'audit-signing-key.pem'), generated: true };
+  if (path.endsWith('/')) throw new ConfigError(`AUDIT_SIGNING_KEY_FILE must name a file, not the directory ${JSON.stringify(path)}`);
+  return { path: absolute(path), generated: false };
 }
 
 function text(env: Env, name: string): string | undefined {

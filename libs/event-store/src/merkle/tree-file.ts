@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatPosition } from '../position';
+import { comparePositions, formatPosition, parsePosition, type Position } from '../position';
 import { leafHashOf, type LeafEvent } from './leaf-data';
 import { consistencyProof, inclusionProof, rootHash, TreeFrontier, type NodeSource } from './merkle-tree';
 import type { SignedTreeHead } from './tree-head';
@@ -74,9 +74,14 @@ export class TreeFile implements NodeSource {
     }
     const insertLeaf = this.db.prepare('INSERT INTO leaves (idx, position, stream, revision, hash) VALUES (?, ?, ?, ?, ?)');
     const insertNode = this.db.prepare('INSERT OR REPLACE INTO nodes (level, idx, hash) VALUES (?, ?, ?)');
+    const sizeStmt = this.db.prepare<[], { size: number }>('SELECT coalesce(max(idx), -1) + 1 AS size FROM leaves');
     this.appendTx = this.db.transaction((events: readonly LeafEvent[]) => {
-      const frontier = TreeFrontier.at(this, this.frontier.size);
+      // Another process on the same DATA_DIR may have added some of these events already.
+      const size = sizeStmt.get()!.size;
+      const frontier = TreeFrontier.at(this, size);
+      const last = size === 0 ? undefined : parsePosition(this.leafStmt.get(size - 1)!.position);
       for (const event of events) {
+        if (last && comparePositions(event.position, last) <= 0) continue;
         const index = frontier.size;
         for (const node of frontier.append(leafHashOf(event))) {
           if (node.level === 0) insertLeaf.run(index, formatPosition(event.position), event.stream, event.revision, node.hash);
@@ -125,6 +130,12 @@ export class TreeFile implements NodeSource {
   leaf(index: number): StoredLeaf | undefined {
     const row = this.leafStmt.get(index);
     return row && { index, ...row };
+  }
+
+  /** The position of the last event in the tree, or undefined for an empty tree. */
+  lastPosition(): Position | undefined {
+    const leaf = this.size === 0 ? undefined : this.leafStmt.get(this.size - 1);
+    return leaf && parsePosition(leaf.position);
   }
 
   /** The leaf of an event, by its stream and revision. */
