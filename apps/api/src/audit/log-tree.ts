@@ -26,6 +26,14 @@ const PAGE_SIZE = 1000;
  * one is asked for and when the API stops; this bounds what a crash leaves unsigned.
  */
 const SIGN_EVERY_MS = 1000;
+/**
+ * How long commits gather before the tree takes them in one transaction of tree.db: under load
+ * one write per this many milliseconds instead of one per group commit. A head asked for takes
+ * what has gathered first.
+ */
+const GATHER_MS = 20;
+/** Gathered events past which they are written at once (a catch-up after a restart). */
+const GATHER_MAX = 5000;
 
 export function leafOf(event: RecordedEvent): LeafEvent {
   return { stream: event.stream, revision: event.revision, position: event.position, hash: chainHashOf(event.metadata) };
@@ -44,6 +52,8 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
   private following: Promise<void> | undefined;
   private close: (() => Promise<void>) | undefined;
   private signTimer: NodeJS.Timeout | undefined;
+  private gatherTimer: NodeJS.Timeout | undefined;
+  private gathered: LeafEvent[] = [];
   private stopped = false;
 
   private constructor(
@@ -102,7 +112,9 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
     clearTimeout(this.signTimer);
     await this.close?.();
     await this.following;
+    clearTimeout(this.gatherTimer);
     try {
+      this.writeGathered();
       this.currentHead();
     } finally {
       this.tree.close();
@@ -111,6 +123,7 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   /** The latest signed head, signed now when the tree has grown since the last one. */
   currentHead(): SignedTreeHead {
+    this.writeGathered();
     const latest = this.tree.latestHead();
     if (latest && latest.treeSize === this.tree.size) return latest;
     const head = signTreeHead(this.key.privateKey, { treeSize: this.tree.size, rootHash: this.tree.root.toString('hex'), timestamp: new Date().toISOString() });
@@ -120,6 +133,7 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   /** A head for an earlier size, signed now (it is not kept); 404 beyond the tree. */
   headAt(treeSize: number): SignedTreeHead {
+    this.writeGathered();
     this.assertWithin(treeSize, 'treeSize');
     if (treeSize === this.tree.size) return this.currentHead();
     return signTreeHead(this.key.privateKey, { treeSize, rootHash: this.tree.rootAt(treeSize).toString('hex'), timestamp: new Date().toISOString() });
@@ -128,16 +142,16 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
   /** An event's leaf, its audit path in the tree of `treeSize` (the latest when undefined) and that tree's head. */
   async inclusion(stream: string, revision: number, treeSize?: number) {
     const head = treeSize === undefined ? this.currentHead() : this.headAt(treeSize);
-    const leaf = this.tree.leafOf(stream, revision);
-    if (!leaf || leaf.index >= head.treeSize) {
-      const where = leaf ? `it is event ${leaf.index} of the log, after the first ${head.treeSize}` : 'the tree holds no such event';
+    const [event] = await readStreamOrEmpty(this.store, stream, { fromRevision: revision, maxCount: 1 });
+    const leaf = event?.revision === revision ? this.tree.leafAt(event.position) : undefined;
+    if (!leaf || leaf.index >= head.treeSize || leaf.stream !== stream || leaf.revision !== revision) {
+      const where = !event || event.revision !== revision ? 'the log holds no such event' : leaf ? `it is event ${leaf.index} of the log, after the first ${head.treeSize}` : 'the tree has not taken it in yet';
       throw new ProblemError(problem(404, 'EVENT_NOT_IN_TREE', `${stream} revision ${revision} is not in the tree of ${head.treeSize} events: ${where}`));
     }
-    const [event] = await readStreamOrEmpty(this.store, stream, { fromRevision: revision, maxCount: 1 });
     return {
       leafIndex: leaf.index,
       treeSize: head.treeSize,
-      leaf: { stream, revision, position: leaf.position, hash: event?.revision === revision ? chainHashOf(event.metadata) : null },
+      leaf: { stream, revision, position: leaf.position, hash: chainHashOf(event.metadata) },
       leafHash: leaf.hash.toString('hex'),
       auditPath: hex(this.tree.inclusionProof(leaf.index, head.treeSize)),
       treeHead: head,
@@ -179,10 +193,37 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
 
   private grow(events: readonly RecordedEvent[]): void {
     if (this.stopped) return;
-    this.tree.append(events.map(leafOf));
+    for (const event of events) this.gathered.push(leafOf(event));
+    if (this.gathered.length >= GATHER_MAX) this.writeGathered();
+    else this.gatherTimer ??= setTimeout(() => this.inTimer(() => this.writeGathered()), GATHER_MS);
+  }
+
+  /** Writes what has gathered to the tree, in one transaction. */
+  private writeGathered(): void {
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
+    if (this.gathered.length === 0) return;
+    const events = this.gathered;
+    this.gathered = [];
+    try {
+      this.tree.append(events);
+    } catch (error) {
+      // Kept in order for the next write: a leaf skipped would make every later root wrong.
+      this.gathered = [...events, ...this.gathered];
+      throw error;
+    }
     this.signTimer ??= setTimeout(() => {
       this.signTimer = undefined;
-      if (!this.stopped) this.currentHead();
+      if (!this.stopped) this.inTimer(() => this.currentHead());
     }, SIGN_EVERY_MS);
+  }
+
+  /** A failure to write tree.db is logged, never thrown out of a timer (which would end the process). */
+  private inTimer(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.logger.error(`the Merkle tree could not be written: ${(error as Error).message}`);
+    }
   }
 }

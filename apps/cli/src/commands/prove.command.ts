@@ -28,8 +28,8 @@ export class ProveCommand extends CommandRunner {
       if (!head || !verifyTreeHead(auditPublicKey(this.context.config), head)) throw new Error(`${path} holds no head signed by the audit key`);
       const root = Buffer.from(head.rootHash, 'hex');
       const proofs = events.map((event) => {
-        const leaf = tree.leafOf(event.stream, event.revision);
-        if (!leaf || leaf.index >= head.treeSize) throw new Error(`${stream} revision ${event.revision} is not in the signed tree of ${head.treeSize} events yet`);
+        const leaf = tree.leafAt(event.position);
+        if (!leaf || leaf.index >= head.treeSize || leaf.stream !== stream || leaf.revision !== event.revision) throw new Error(`${stream} revision ${event.revision} is not in the signed tree of ${head.treeSize} events yet`);
         const leafHash = leafHashOf(leafOf(event));
         const auditPath = tree.inclusionProof(leaf.index, head.treeSize);
         if (!verifyInclusion(leafHash, leaf.index, head.treeSize, auditPath, root)) {

@@ -45,7 +45,8 @@ describe('TreeFile (tree.db)', () => {
       else expect(() => reopened.inclusionProof(index, 257)).toThrow(RangeError);
     }
     for (const from of [1, 2, 7, 128, 299]) expect(verifyConsistency(from, 300, roots[from], roots[300], reopened.consistencyProof(from, 300))).toBe(true);
-    expect(reopened.leafOf('ticket-3', 10)).toMatchObject({ index: 73, position: '73' });
+    expect(reopened.leafAt({ commit: 73n, prepare: 73n })).toMatchObject({ index: 73, stream: 'ticket-3', revision: 10 });
+    expect(reopened.leafAt({ commit: 300n, prepare: 300n })).toBeUndefined();
     reopened.close();
   });
 
@@ -65,7 +66,8 @@ describe('TreeFile (tree.db)', () => {
     expect(tree.size).toBe(4);
     expect([0, 1, 2, 3].map((i) => tree.leaf(i)?.position)).toEqual(['1024', '5120/4999', '5120/5020', '90112']);
     expect(tree.lastPosition()).toEqual({ commit: 90_112n, prepare: 90_112n });
-    expect(tree.leafOf(events[2].stream, events[2].revision)?.index).toBe(2);
+    expect(positions.map((position) => tree.leafAt(position)?.index)).toEqual([0, 1, 2, 3]);
+    expect(tree.leafAt({ commit: 5_120n, prepare: 5_000n })).toBeUndefined();
     expect(tree.root.equals(rootHash(tree, 4))).toBe(true);
     tree.close();
   });

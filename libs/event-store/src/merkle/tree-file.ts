@@ -14,7 +14,6 @@ CREATE TABLE IF NOT EXISTS leaves (
   revision INTEGER NOT NULL,
   hash     BLOB    NOT NULL
 );
-CREATE INDEX IF NOT EXISTS leaves_by_event ON leaves (stream, revision);
 CREATE TABLE IF NOT EXISTS nodes (
   level INTEGER NOT NULL,
   idx   INTEGER NOT NULL,
@@ -138,12 +137,22 @@ export class TreeFile implements NodeSource {
     return leaf && parsePosition(leaf.position);
   }
 
-  /** The leaf of an event, by its stream and revision. */
-  leafOf(stream: string, revision: number): StoredLeaf | undefined {
-    const row = this.db.prepare('SELECT idx, position, stream, revision, hash FROM leaves WHERE stream = ? AND revision = ? ORDER BY idx LIMIT 1').get(stream, revision) as
-      | { idx: number; position: string; stream: string; revision: number; hash: Buffer }
-      | undefined;
-    return row && { index: row.idx, position: row.position, stream: row.stream, revision: row.revision, hash: row.hash };
+  /**
+   * The leaf of the event at `position`: positions grow with the leaf index, so a binary search
+   * finds it in O(log n) reads, and the tree needs no index besides its leaf numbers.
+   */
+  leafAt(position: Position): StoredLeaf | undefined {
+    let low = 0;
+    let high = this.size - 1;
+    while (low <= high) {
+      const middle = Math.floor((low + high) / 2);
+      const leaf = this.leaf(middle)!;
+      const order = comparePositions(parsePosition(leaf.position)!, position);
+      if (order === 0) return leaf;
+      if (order < 0) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 
   /** The leaves from `from` on, in order, `limit` at most. */
