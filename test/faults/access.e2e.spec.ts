@@ -38,7 +38,7 @@ function mayCall(route: Route): readonly Role[] {
   if (path.startsWith('/v1/webhooks')) return ['admin'];
   if (path.startsWith('/v1/views/warranty-archive')) return ['analyst', 'auditor', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
-  if (path === '/v1/audit/verify') return ['auditor', 'admin'];
+  if (path === '/v1/audit/verify' || path.startsWith('/v1/audit/')) return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}\/history$/.test(path)) return ['auditor', 'admin'];
   if (method === 'GET' && path === '/v1/tickets/{id}/state') return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}$/.test(path)) return ['service', 'auditor', 'admin'];
