@@ -166,6 +166,18 @@ describe('a third party with two heads, the proofs and the public key (docs/*.mj
   });
 });
 
+describe('the CLI beside a running API', () => {
+  it('verifies since a saved head right after a commit, waiting for the API to sign it rather than calling it unsigned', async () => {
+    const t = timeline(1);
+    expectOk(await as('service').post('/v1/tickets', reportBody({ customerId: 'customer-3', at: t.at(0) })), 201);
+    const since = await runCli(['verify', '--since', file('head.json', firstHead)], { DATA_DIR: data.path });
+    expect({ code: since.code, stdout: since.stdout }).toEqual({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`^OK: the log of ${countAllEvents(data.path)} events extends the saved head of ${firstHead.treeSize};`)),
+    });
+  }, 60_000);
+});
+
 describe('the CLI beside a stopped API', () => {
   it('prints the head and the public key, proves a ticket, and verifies the log since a saved head', async () => {
     await treeOf(countAllEvents(data.path));

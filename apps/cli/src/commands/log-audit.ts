@@ -6,6 +6,7 @@ import {
   leafHashOf,
   TreeFile,
   TreeFrontier,
+  verifyConsistency,
   verifyTreeHead,
   type EventStore,
   type RecordedEvent,
@@ -27,6 +28,32 @@ export interface LogAudit {
   readonly findings: Finding[];
 }
 
+/**
+ * Whether a head signed while verify ran covers the events read: when it is larger, tree.db's
+ * nodes prove the log read is its prefix (RFC 9162 consistency); when smaller, the leaves read
+ * after the last head give its root.
+ */
+function signedOver(
+  tree: TreeFile,
+  frontier: TreeFrontier,
+  after: ReadonlyArray<{ leaf: Buffer }>,
+  atApiHead: TreeFrontier,
+  firstAfter: number,
+  head: SignedTreeHead,
+): boolean {
+  if (head.treeSize >= frontier.size) {
+    try {
+      return verifyConsistency(frontier.size, head.treeSize, frontier.root(), Buffer.from(head.rootHash, 'hex'), tree.consistencyProof(frontier.size, head.treeSize));
+    } catch {
+      return false;
+    }
+  }
+  if (after.length < head.treeSize - firstAfter) return false;
+  const grown = atApiHead.copy();
+  for (const { leaf } of after.slice(0, head.treeSize - firstAfter)) grown.append(leaf);
+  return grown.root().toString('hex') === head.rootHash;
+}
+
 const describe = (event: { stream: string; revision: number; position: string }) => `${event.stream} revision ${event.revision} at position ${event.position}`;
 const describeEvent = (event: RecordedEvent) => describe({ ...event, position: formatPosition(event.position) });
 
@@ -43,6 +70,8 @@ export async function auditLogSince(options: {
   saved: unknown;
   densePositions: boolean;
   progress?: (events: number) => void;
+  /** How long to wait for the running API to sign the newest events (it signs within about a second). */
+  signWaitMs?: number;
 }): Promise<LogAudit> {
   const { store, publicKey, saved } = options;
   const findings: Finding[] = [];
@@ -54,7 +83,7 @@ export async function auditLogSince(options: {
   const tree = existsSync(options.treePath) ? TreeFile.openReadOnly(options.treePath) : undefined;
   try {
     const signed = tree?.latestHead();
-    const apiHead = signed && verifyTreeHead(publicKey, signed) ? signed : undefined;
+    let apiHead = signed && verifyTreeHead(publicKey, signed) ? signed : undefined;
     if (!apiHead) findings.push({ kind: 'NO-TREE', message: `${options.treePath} holds no head signed by this log's key: events after the saved head cannot be vouched for` });
     const frontier = TreeFrontier.empty();
     const chains = new ChainVerifier();
@@ -65,6 +94,9 @@ export async function auditLogSince(options: {
     let rootAtSaved: string | undefined = savedHead.treeSize === 0 ? frontier.root().toString('hex') : undefined;
     let rootAtApi: string | undefined = apiHead?.treeSize === 0 ? frontier.root().toString('hex') : undefined;
     let gaps = 0;
+    // The tree at the API's latest head and the leaves after it, to judge a head signed meanwhile.
+    let atApiHead = apiHead?.treeSize === 0 ? frontier.copy() : undefined;
+    const after: Array<{ leaf: Buffer; event: RecordedEvent }> = [];
     for await (const event of store.readAll()) {
       const index = frontier.size;
       chains.check(event);
@@ -81,12 +113,30 @@ export async function auditLogSince(options: {
       const stored = tree ? treeLeaves[index - treeFrom] : undefined;
       if (!firstDifference && stored && !stored.hash.equals(leaf)) firstDifference = { index, event, stored };
       if (apiHead && index >= apiHead.treeSize && !firstUnsigned) firstUnsigned = event;
+      if (apiHead && index >= apiHead.treeSize && after.length < 100_000) after.push({ leaf, event });
       frontier.append(leaf);
+      if (frontier.size === apiHead?.treeSize) atApiHead = frontier.copy();
       if (frontier.size === savedHead.treeSize) rootAtSaved = frontier.root().toString('hex');
       if (frontier.size === apiHead?.treeSize) rootAtApi = frontier.root().toString('hex');
       if (frontier.size % 100_000 === 0) options.progress?.(frontier.size);
     }
     const events = frontier.size;
+    // A running API signs what it has just committed within about a second: wait for such a head
+    // and check that the events read here are (a prefix of) the tree it signed.
+    if (apiHead && tree && events > apiHead.treeSize && atApiHead) {
+      const firstAfter = apiHead.treeSize;
+      const deadline = Date.now() + (options.signWaitMs ?? 3000);
+      while (Date.now() < deadline && apiHead.treeSize < events) {
+        await new Promise((done) => setTimeout(done, 200));
+        const newer = tree.latestHead();
+        if (!newer || newer.treeSize <= apiHead.treeSize || !verifyTreeHead(publicKey, newer)) continue;
+        if (!signedOver(tree, frontier, after, atApiHead, firstAfter, newer)) break;
+        apiHead = newer;
+        rootAtApi = undefined;
+      }
+      firstUnsigned = apiHead.treeSize < events ? (after[apiHead.treeSize - firstAfter]?.event ?? firstUnsigned) : undefined;
+      if (apiHead.treeSize !== firstAfter) rootAtApi = apiHead.rootHash;
+    }
     const where = firstDifference
       ? `; the first event that differs from the tree the API signed is event ${firstDifference.index}: the log has ${describeEvent(firstDifference.event)}` +
         (firstDifference.stored ? `, the tree has ${describe(firstDifference.stored)}` : '')
@@ -97,6 +147,9 @@ export async function auditLogSince(options: {
       findings.unshift({ kind: 'REWRITTEN', message: `the log's first ${savedHead.treeSize} events do not give the saved head's root: the log was rewritten or forked since${where}` });
     } else if (firstDifference) {
       findings.push({ kind: 'TREE-DIFFERS', message: `the log and the tree the API keeps differ after the saved head${where}` });
+    }
+    if (apiHead && events < apiHead.treeSize && !findings.some((f) => f.kind === 'TRUNCATED')) {
+      findings.unshift({ kind: 'TRUNCATED', message: `the log has ${events} events, fewer than the ${apiHead.treeSize} of the latest head the API signed: events were removed${where}` });
     }
     if (apiHead && events > apiHead.treeSize && firstUnsigned) {
       findings.push({

@@ -185,6 +185,13 @@ export class TreeFrontier {
     return this.count;
   }
 
+  /** A frontier that grows on its own from this one's state. */
+  copy(): TreeFrontier {
+    const copy = new TreeFrontier(this.count);
+    copy.edge.push(...this.edge);
+    return copy;
+  }
+
   /** Adds a leaf hash; returns the nodes it finished, the leaf first. */
   append(leaf: Buffer): TreeNode[] {
     const finished: TreeNode[] = [{ level: 0, index: this.count, hash: leaf }];
