@@ -72,6 +72,27 @@ describe('TreeFile (tree.db)', () => {
     tree.close();
   });
 
+  it('takes two processes following one log on one DATA_DIR: each event once, in log order', () => {
+    const path = treePath();
+    const [first, second] = [TreeFile.open(path), TreeFile.open(path)];
+    const events = Array.from({ length: 50 }, (_, i) => event(i));
+    // Each follower sees the log in order, at its own pace.
+    first.append(events.slice(0, 20));
+    second.append(events.slice(0, 10));
+    second.append(events.slice(10, 35));
+    first.append(events.slice(20, 30));
+    first.append(events.slice(30, 50));
+    second.append(events.slice(35, 50));
+    const expected = TreeFrontier.empty();
+    for (const e of events) expected.append(leafHashOf(e));
+    for (const tree of [first, second]) {
+      expect(tree.size).toBe(50);
+      expect(tree.root.equals(expected.root())).toBe(true);
+      expect(tree.rootAt(50).equals(expected.root())).toBe(true);
+      tree.close();
+    }
+  });
+
   it('keeps the latest signed head, which checks against the key that signed it only', () => {
     const tree = TreeFile.open(treePath());
     tree.append([event(0), event(1)]);
