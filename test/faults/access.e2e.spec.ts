@@ -40,7 +40,7 @@ function mayCall(route: Route): readonly Role[] {
   // Issue 19: the schedule is for the desk that books the visits as much as for analysts.
   if (path.startsWith('/v1/views/schedule')) return ['analyst', 'service', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
-  if (path === '/v1/audit/verify') return ['auditor', 'admin'];
+  if (path === '/v1/audit/verify' || path.startsWith('/v1/audit/')) return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}\/history$/.test(path)) return ['auditor', 'admin'];
   if (method === 'GET' && path === '/v1/tickets/{id}/state') return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}$/.test(path)) return ['service', 'auditor', 'admin'];

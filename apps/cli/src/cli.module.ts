@@ -8,6 +8,8 @@ import { ProjectCommand } from './commands/project.command';
 import { RebuildCommand } from './commands/rebuild.command';
 import { RestoreCommand } from './commands/restore.command';
 import { StateCommand } from './commands/state.command';
+import { ProveCommand } from './commands/prove.command';
+import { PublicKeyCommand, TreeHeadCommand } from './commands/tree-head.command';
 import { VerifyCommand } from './commands/verify.command';
 
 /** The operator's and auditor's command line: the same configuration, store and projections as the API, no HTTP. */
@@ -26,6 +28,9 @@ export class CliModule {
         ExportCommand,
         BackupCommand,
         RestoreCommand,
+        TreeHeadCommand,
+        PublicKeyCommand,
+        ProveCommand,
       ],
     };
   }

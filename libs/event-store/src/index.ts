@@ -6,3 +6,7 @@ export * from './event-store.factory';
 export { SqliteEventStore, type SqliteEventStoreOptions, type SqliteSynchronous } from './sqlite/sqlite-event-store';
 export * from './audit-chain';
 export { backupSqliteFile, holdSqliteFile, inspectBackup, removeHeldSqliteFile, restoreSqliteFile, SqliteFileInUse, type HeldSqliteFile } from './sqlite/sqlite-backup';
+export * from './merkle/merkle-tree';
+export * from './merkle/leaf-data';
+export * from './merkle/tree-head';
+export { TreeFile, TreeNodeMissing, type StoredLeaf } from './merkle/tree-file';

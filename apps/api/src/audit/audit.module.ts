@@ -1,14 +1,28 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
+import type { EventStore } from '@app/event-store';
+import type { AppConfig } from '../config/app-config';
+import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
 import { AuditController } from './audit.controller';
 import { ChainVerification } from './chain-verification';
 import { GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler } from './audit.queries';
+import { LogTree } from './log-tree';
+import { loadOrCreateSigningKey } from './signing-key';
+import { TreeController } from './tree.controller';
 
 export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler];
 
 @Module({
   imports: [CqrsModule],
-  controllers: [AuditController],
-  providers: [...QueryHandlers, ChainVerification],
+  controllers: [AuditController, TreeController],
+  providers: [
+    ...QueryHandlers,
+    ChainVerification,
+    {
+      provide: LogTree,
+      useFactory: (store: EventStore, config: AppConfig) => LogTree.open(store, config.auditTreePath, loadOrCreateSigningKey(config)),
+      inject: [EVENT_STORE, APP_CONFIG],
+    },
+  ],
 })
 export class AuditModule {}

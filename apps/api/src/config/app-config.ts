@@ -64,6 +64,13 @@ export interface AppConfig {
   readonly httpLimits: HttpLimits;
   /** After SIGTERM, how long requests in flight may take before their connections are closed. */
   readonly shutdownGraceMs: number;
+  /**
+   * The Ed25519 key that signs tree heads (PKCS#8 PEM). `generated`: AUDIT_SIGNING_KEY_FILE was
+   * not set, so the key is `<DATA_DIR>/audit-signing-key.pem`, created on first start.
+   */
+  readonly auditSigningKey: { readonly path: string; readonly generated: boolean };
+  /** The Merkle tree of the log: `<DATA_DIR>/tree.db`. */
+  readonly auditTreePath: string;
 }
 
 /** The edge of the HTTP server: slow or idle clients are cut off, and the connections counted. */
@@ -134,6 +141,8 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
     httpLimits: httpLimits(env),
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
+    auditSigningKey: signingKey(text(env, 'AUDIT_SIGNING_KEY_FILE'), dataDir),
+    auditTreePath: resolve(dataDir, 'tree.db'),
   };
 }
 
@@ -156,6 +165,12 @@ function httpLimits(env: Env): HttpLimits {
     connectionTimeoutMs: integer(env, 'HTTP_CONNECTION_TIMEOUT_MS', 60_000, 100, HOUR_MS),
     maxConnections: integer(env, 'HTTP_MAX_CONNECTIONS', 1000, 1, 1_000_000),
   };
+}
+
+function signingKey(path: string | undefined, dataDir: string): AppConfig['auditSigningKey'] {
+  if (path === undefined) return { path: resolve(dataDir, 'audit-signing-key.pem'), generated: true };
+  if (path.endsWith('/')) throw new ConfigError(`AUDIT_SIGNING_KEY_FILE must name a file, not the directory ${JSON.stringify(path)}`);
+  return { path: absolute(path), generated: false };
 }
 
 function text(env: Env, name: string): string | undefined {

@@ -173,3 +173,21 @@ describe('the schedule follower and the test clock', () => {
     expect(() => loadConfig(env({ CLOCK_NOW: '2025-02-01T00:00:00' }))).toThrow(/^CLOCK_NOW must be an ISO 8601 date-time with a zone/);
   });
 });
+
+describe('AUDIT_SIGNING_KEY_FILE', () => {
+  const env = (value?: string) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...(value === undefined ? {} : { AUDIT_SIGNING_KEY_FILE: value }) });
+
+  it('unset: a key generated beside the API keys under DATA_DIR; the tree beside the log', () => {
+    expect(loadConfig(env()).auditSigningKey).toEqual({ path: '/tmp/ticket-engine-config/audit-signing-key.pem', generated: true });
+    expect(loadConfig(env()).auditTreePath).toBe('/tmp/ticket-engine-config/tree.db');
+  });
+
+  it('set: that file, never generated, made absolute', () => {
+    expect(loadConfig(env('/secrets/audit.pem')).auditSigningKey).toEqual({ path: '/secrets/audit.pem', generated: false });
+    expect(loadConfig(env('keys/audit.pem')).auditSigningKey.path).toBe(`${process.cwd()}/keys/audit.pem`);
+  });
+
+  it('refuses a directory, naming the variable', () => {
+    expect(() => loadConfig(env('/secrets/'))).toThrow('AUDIT_SIGNING_KEY_FILE must name a file');
+  });
+});

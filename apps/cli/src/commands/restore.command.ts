@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { holdSqliteFile, inspectBackup, removeHeldSqliteFile, restoreSqliteFile, type HeldSqliteFile } from '@app/event-store';
@@ -40,7 +40,15 @@ export class RestoreCommand extends CommandRunner {
     } finally {
       for (const file of held) file.release();
     }
+    // The tree signed heads over events the backup does not hold: the API would refuse to start on
+    // it. Kept aside (auditors' heads past the backup will show the loss), a new tree is built.
+    let treeAside: string | undefined;
+    if (existsSync(config.auditTreePath)) {
+      treeAside = `${config.auditTreePath}.before-restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) if (existsSync(`${config.auditTreePath}${suffix}`)) renameSync(`${config.auditTreePath}${suffix}`, `${treeAside}${suffix}`);
+    }
     process.stdout.write(`restored ${target} from ${file} (last position ${head ?? 'none: an empty log'}); the read models will be rebuilt at the next start\n`);
+    if (treeAside) process.stdout.write(`the Merkle tree was moved to ${treeAside}; the API signs a new one over the restored log\n`);
     if (outbox) process.stdout.write(`the webhook outbox resumes after position ${outbox.to} (it was at ${outbox.from})\n`);
   }
 

@@ -1,6 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { verifyStore } from '../../../api/src/audit/verify-chains';
 import { CliContext } from '../cli-context';
+import { auditPublicKey } from './audit-keys';
+import { auditLogSince } from './log-audit';
 
 /** Checks the hash chain of every stream (or one); exit code 3 when anything is broken. */
 @Command({ name: 'verify', description: 'check that no stored event was changed, removed or reordered' })
@@ -9,7 +12,8 @@ export class VerifyCommand extends CommandRunner {
     super();
   }
 
-  async run(_: string[], options: { stream?: string; json?: boolean }): Promise<void> {
+  async run(_: string[], options: { stream?: string; json?: boolean; since?: string; publicKey?: string }): Promise<void> {
+    if (options.since !== undefined) return this.since(options.since, options);
     const started = Date.now();
     const result = await verifyStore(await this.context.eventStore(), options.stream, (checked) => process.stderr.write(`… ${checked} events checked\n`));
     if (options.json) process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -24,6 +28,37 @@ export class VerifyCommand extends CommandRunner {
 
   @Option({ flags: '--stream <stream>', description: 'one stream only, as in ticket-<id>' })
   parseStream(value: string): string {
+    return value;
+  }
+
+  /** The log against a head saved before: exit 3, the first line naming what is wrong, when it did not only grow. */
+  private async since(file: string, options: { json?: boolean; publicKey?: string }): Promise<void> {
+    const config = this.context.config;
+    const audit = await auditLogSince({
+      store: await this.context.eventStore(),
+      treePath: config.auditTreePath,
+      publicKey: auditPublicKey(config, options.publicKey),
+      saved: JSON.parse(readFileSync(file, 'utf8')),
+      densePositions: config.eventStore.kind === 'sqlite',
+      progress: (events) => process.stderr.write(`… ${events} events checked\n`),
+    });
+    if (options.json) process.stdout.write(`${JSON.stringify(audit)}\n`);
+    else if (audit.ok) {
+      process.stdout.write(`OK: the log of ${audit.events} events extends the saved head of ${audit.savedHead.treeSize}; every chain, leaf and signed head matches\n`);
+    } else {
+      process.stdout.write(`NOT CONSISTENT with ${file}: ${audit.findings[0].kind} ${audit.findings[0].message}\n`);
+      for (const finding of audit.findings.slice(1)) process.stdout.write(`  ${finding.kind} ${finding.message}\n`);
+    }
+    if (!audit.ok) process.exitCode = 3;
+  }
+
+  @Option({ flags: '--since <head.json>', description: 'also check that the log only grew since this saved tree head (from `tree-head`)' })
+  parseSince(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--public-key <file>', description: 'the PEM public key heads are checked with (default: the server\'s audit key)' })
+  parsePublicKey(value: string): string {
     return value;
   }
 
