@@ -18,6 +18,7 @@ import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
 import { DeadlinesModule } from './deadlines/deadlines.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 import { withoutSecrets } from './http/log-serializers';
@@ -49,6 +50,7 @@ export class AppModule {
         AuditModule,
         DeadlinesModule,
         WebhooksModule.forRoot(config),
+        PersonalDataModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

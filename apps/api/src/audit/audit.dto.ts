@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 
 export class HistoryQueryDto {
   @ApiPropertyOptional({ default: 0, minimum: 0, description: 'First revision of the page' })
@@ -17,6 +17,11 @@ export class HistoryQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true: personal fields as stored (sealed envelopes), so that each hash can be recomputed from the answer; false: opened, "[erased]" once erased' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  sealed?: 'true' | 'false';
 }
 
 export class StateQueryDto {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
 import { parseIsoDuration } from '@app/ticketing';
 
@@ -51,6 +51,13 @@ export interface AppConfig {
   readonly webhookMaxAttempts: number;
   /** First retry delay; each further one doubles (with jitter). */
   readonly webhookRetryBaseMs: number;
+  /**
+   * PII_MASTER_KEY_FILE: the master key that wraps the data keys of personal data in keys.db,
+   * generated there on first start. Default `<DATA_DIR>/master.key`, which works but puts the key
+   * beside what it protects: production keeps it outside DATA_DIR (`piiMasterKeyInDataDir` says so).
+   */
+  readonly piiMasterKeyFile: string;
+  readonly piiMasterKeyInDataDir: boolean;
 }
 
 /** A bad setting: its message is the one line start-up prints before it stops. */
@@ -68,6 +75,7 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+  const piiMasterKeyFile = absolute(text(env, 'PII_MASTER_KEY_FILE') ?? resolve(dataDir, 'master.key'));
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -91,6 +99,8 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     webhookRetentionDays: integer(env, 'WEBHOOK_RETENTION_DAYS', 30, 0, 36_500),
     webhookMaxAttempts: integer(env, 'WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     webhookRetryBaseMs: integer(env, 'WEBHOOK_RETRY_BASE_MS', 1000, 10, 3_600_000),
+    piiMasterKeyFile,
+    piiMasterKeyInDataDir: !relative(dataDir, piiMasterKeyFile).startsWith('..'),
   };
 }
 

@@ -78,3 +78,18 @@ describe('webhook settings', () => {
     expect(() => loadConfig(env({ WEBHOOK_RETENTION_DAYS: '-1' }))).toThrow('WEBHOOK_RETENTION_DAYS must be a whole number from 0 to 36500');
   });
 });
+
+describe('PII_MASTER_KEY_FILE', () => {
+  it('defaults to master.key in DATA_DIR, and says that it is there', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/ticket-engine-config' });
+    expect(config.piiMasterKeyFile).toBe('/tmp/ticket-engine-config/master.key');
+    expect(config.piiMasterKeyInDataDir).toBe(true);
+  });
+
+  it('takes a path outside DATA_DIR, made absolute', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: '/etc/ticket-engine/master.key' });
+    expect(config.piiMasterKeyFile).toBe('/etc/ticket-engine/master.key');
+    expect(config.piiMasterKeyInDataDir).toBe(false);
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: 'keys/master.key' }).piiMasterKeyFile).toBe(`${process.cwd()}/keys/master.key`);
+  });
+});
