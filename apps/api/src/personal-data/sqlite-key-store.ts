@@ -23,7 +23,9 @@ export class SqliteKeyStore implements KeyStore {
     this.db = new Database(path);
     chmodSync(path, 0o600);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // NORMAL for the stream notes (an index an access request reads, written at each new stream's
+    // first personal value on the request thread); a new key's transaction runs at FULL (see keyFor).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('secure_delete = ON');
     this.db.exec(`
@@ -32,8 +34,8 @@ export class SqliteKeyStore implements KeyStore {
       );
       CREATE INDEX IF NOT EXISTS data_keys_customer ON data_keys (customer_id, created_at);
       CREATE TABLE IF NOT EXISTS customer_streams (
-        customer_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (customer_id, stream)
-      ) WITHOUT ROWID;
+        id INTEGER PRIMARY KEY, customer_id TEXT NOT NULL, stream TEXT NOT NULL, UNIQUE (customer_id, stream)
+      );
     `);
     for (const suffix of ['-wal', '-shm']) {
       try {
@@ -44,13 +46,35 @@ export class SqliteKeyStore implements KeyStore {
     }
   }
 
+  /**
+   * A new key is durable (synchronous FULL) before it seals anything: the event that holds its
+   * envelopes may be durable a moment later, and a key lost to a power failure would make them
+   * unreadable for good.
+   */
   async keyFor(customerId: string, now: string): Promise<DataKey> {
+    const live = this.liveKey(customerId);
+    if (live) return live;
+    this.db.pragma('synchronous = FULL');
+    try {
+      return this.createKey(customerId, now);
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
+  }
+
+  private liveKey(customerId: string): DataKey | undefined {
+    const live = this.db.prepare('SELECT kid, wrapped FROM data_keys WHERE customer_id = ? AND wrapped IS NOT NULL ORDER BY created_at DESC LIMIT 1').get(customerId) as
+      | { kid: string; wrapped: Buffer }
+      | undefined;
+    return live && { kid: live.kid, key: this.unwrap(live.kid, live.wrapped) };
+  }
+
+  private createKey(customerId: string, now: string): DataKey {
     return this.db
       .transaction((): DataKey => {
-        const live = this.db.prepare('SELECT kid, wrapped FROM data_keys WHERE customer_id = ? AND wrapped IS NOT NULL ORDER BY created_at DESC LIMIT 1').get(customerId) as
-          | { kid: string; wrapped: Buffer }
-          | undefined;
-        if (live) return { kid: live.kid, key: this.unwrap(live.kid, live.wrapped) };
+        // Another process on this file may have made one since the read outside the transaction.
+        const live = this.liveKey(customerId);
+        if (live) return live;
         const kid = randomUUID();
         const key = randomBytes(32);
         this.db.prepare('INSERT INTO data_keys (kid, customer_id, wrapped, created_at) VALUES (?, ?, ?, ?)').run(kid, customerId, this.wrap(kid, key), now);
@@ -66,16 +90,22 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async destroy(customerId: string, now: string): Promise<string[]> {
-    const destroyed = this.db
-      .transaction(() => {
-        const kids = (this.db.prepare('SELECT kid FROM data_keys WHERE customer_id = ? AND wrapped IS NOT NULL').all(customerId) as Array<{ kid: string }>).map((row) => row.kid);
-        this.db.prepare('UPDATE data_keys SET wrapped = NULL, destroyed_at = ? WHERE customer_id = ? AND wrapped IS NOT NULL').run(now, customerId);
-        return kids;
-      })
-      .immediate();
-    // The old page images hold the wrapped key: copy the zeroed pages back and empty the WAL.
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    return destroyed;
+    this.db.pragma('synchronous = FULL');
+    try {
+      const destroyed = this.db
+        .transaction(() => {
+          const kids = (this.db.prepare('SELECT kid FROM data_keys WHERE customer_id = ? AND wrapped IS NOT NULL').all(customerId) as Array<{ kid: string }>).map((row) => row.kid);
+          this.db.prepare('UPDATE data_keys SET wrapped = NULL, destroyed_at = ? WHERE customer_id = ? AND wrapped IS NOT NULL').run(now, customerId);
+          return kids;
+        })
+        .immediate();
+      // The old page images hold the wrapped key: copy the zeroed pages back and empty the WAL.
+      const [checkpoint] = this.db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (checkpoint?.busy) throw new Error(`${this.path}: another connection kept the checkpoint from emptying the WAL; the destroyed key may remain in it until the next erasure`);
+      return destroyed;
+    } finally {
+      this.db.pragma('synchronous = NORMAL');
+    }
   }
 
   async keysOf(customerId: string): Promise<KeyRecord[]> {
@@ -90,12 +120,12 @@ export class SqliteKeyStore implements KeyStore {
 
   async noteStream(customerId: string, stream: string): Promise<void> {
     this.db
-      .prepare('INSERT OR IGNORE INTO customer_streams (customer_id, stream, seq) VALUES (?, ?, (SELECT count(*) FROM customer_streams WHERE customer_id = ?))')
-      .run(customerId, stream, customerId);
+      .prepare('INSERT OR IGNORE INTO customer_streams (customer_id, stream) VALUES (?, ?)')
+      .run(customerId, stream);
   }
 
   async streamsOf(customerId: string): Promise<string[]> {
-    return (this.db.prepare('SELECT stream FROM customer_streams WHERE customer_id = ? ORDER BY seq').all(customerId) as Array<{ stream: string }>).map((row) => row.stream);
+    return (this.db.prepare('SELECT stream FROM customer_streams WHERE customer_id = ? ORDER BY id').all(customerId) as Array<{ stream: string }>).map((row) => row.stream);
   }
 
   close(): void {
