@@ -139,6 +139,12 @@ describe('personal data: sealed at rest, erasable, and listed on request', () =>
     });
     const history = expectOk(await as('auditor').get(`/v1/tickets/${goneTicket}/history`)).body.events;
     expect(history[1].data.note).toBe(GONE.note);
+    // The asset's history likewise; as stored (`sealed=true`), each field is an envelope under the customer's key.
+    const assetHistory = expectOk(await as('auditor').get('/v1/assets/gone-home/history')).body.events;
+    expect(assetHistory[0].data).toMatchObject({ customerId: 'cust-gone', ownerName: GONE.owner, contacts: [{ email: GONE.email }] });
+    const sealed = expectOk(await as('auditor').get('/v1/assets/gone-home/history?sealed=true')).body.events;
+    expect(sealed[0].data).toMatchObject({ customerId: 'cust-gone', ownerName: { $enc: 'v1', kid: expect.any(String) }, contacts: [{ role: 'tenant', email: { $enc: 'v1' } }] });
+    expect(sealed.map((e: any) => e.hash)).toEqual(assetHistory.map((e: any) => e.hash));
     const delivered = receiver.bodies().find((body) => body.event.type === 'AssetRegistered' && body.event.stream === 'asset-gone-home');
     expect(delivered.event.data).toMatchObject({ ownerName: GONE.owner, contacts: [{ phone: GONE.phone }] });
   });

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { DataKey, KeyRecord, KeyStore } from './key-store';
 
@@ -23,8 +24,9 @@ export class SqliteKeyStore implements KeyStore {
     this.db = new Database(path);
     chmodSync(path, 0o600);
     this.db.pragma('journal_mode = WAL');
-    // NORMAL for the stream notes (an index an access request reads, written at each new stream's
-    // first personal value on the request thread); a new key's transaction runs at FULL (see keyFor).
+    // NORMAL: a commit does not wait for an fsync on the request thread. The stream notes (an
+    // index an access request reads) may lose their last entries to a power loss; a new key is
+    // fsynced before it is used (see keyFor), a destruction runs at FULL.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('secure_delete = ON');
@@ -47,19 +49,17 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   /**
-   * A new key is durable (synchronous FULL) before it seals anything: the event that holds its
-   * envelopes may be durable a moment later, and a key lost to a power failure would make them
-   * unreadable for good.
+   * A new key is durable before it seals anything: the event that holds its envelopes may be
+   * durable a moment later, and a key lost to a power failure would make them unreadable for good.
+   * The commit is written at NORMAL and its WAL then fsynced off the request thread, so that a new
+   * customer's first command does not stop every other request for the length of an fsync.
    */
   async keyFor(customerId: string, now: string): Promise<DataKey> {
     const live = this.liveKey(customerId);
     if (live) return live;
-    this.db.pragma('synchronous = FULL');
-    try {
-      return this.createKey(customerId, now);
-    } finally {
-      this.db.pragma('synchronous = NORMAL');
-    }
+    const created = this.createKey(customerId, now);
+    await syncFile(existsSync(`${this.path}-wal`) ? `${this.path}-wal` : this.path);
+    return created;
   }
 
   private liveKey(customerId: string): DataKey | undefined {
@@ -149,5 +149,15 @@ export class SqliteKeyStore implements KeyStore {
     } catch {
       throw new Error(`data key ${kid} in ${this.path} does not open with this master key (PII_MASTER_KEY_FILE is not the key keys.db was made with)`);
     }
+  }
+}
+
+/** fsync of a file, on libuv's thread pool. */
+async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
