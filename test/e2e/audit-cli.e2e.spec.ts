@@ -323,8 +323,14 @@ describe('ticket-audit export', () => {
     expect(exported.map((e) => Number(e.position))).toEqual(exported.map((_, i) => i));
     expect(new Set(exported.map((e) => e.stream))).toEqual(new Set([stream, `ticket-${other}`, `asset-${assetId}`]));
     for (const event of exported) expect(event.hash).toMatch(/^[0-9a-f]{64}$/);
-    // The ticket's events in the export are its history.
+    // The ticket's events in the export are its history as stored (personal fields sealed).
     expect(exported.filter((e) => e.stream === stream).map(({ stream: _, ...e }) => e)).toEqual(
+      expectOk(await as('auditor').get(`/v1/tickets/${id}/history?sealed=true`)).body.events,
+    );
+    // --decrypt opens them: the history as the API shows it by default.
+    const opened = await cli('export', '--decrypt');
+    expect(opened.code).toBe(0);
+    expect(jsonLines(opened.stdout).filter((e) => e.stream === stream).map(({ stream: _, ...e }) => e)).toEqual(
       expectOk(await as('auditor').get(`/v1/tickets/${id}/history`)).body.events,
     );
   });

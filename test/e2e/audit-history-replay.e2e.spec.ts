@@ -114,7 +114,7 @@ describe('the history and replay of a fault from report to close', () => {
   });
 
   it('lists every event with its revision, position, type, data, metadata and hash, exactly as stored', async () => {
-    const answer = expectOk(await auditor.get(`/v1/tickets/${id}/history`));
+    const answer = expectOk(await auditor.get(`/v1/tickets/${id}/history?sealed=true`));
     expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
     const { events, ...page } = answer.body;
     expect(page).toEqual({ ticketId: id, stream, nextRevision: null });
@@ -171,12 +171,17 @@ describe('the history and replay of a fault from report to close', () => {
     expect(events[4].data).toEqual({ engineerId: 'eng-wang', tier: 'senior', escalation: true, at: t.at(30) });
     expect(events[6].data).toMatchObject({ reason: 'awaiting-parts' });
     expect(events[8].data).toMatchObject({ by: 'eng-li', resolution: 'Replaced the line card' });
-    expect(events[10].data).toMatchObject({ kind: 'onsite', score: 5, comment: 'Quick and tidy' });
+    // Personal data as stored: sealed under the customer's key (PERSONAL_FIELDS); opened by default.
+    expect(events[10].data).toMatchObject({ kind: 'onsite', score: 5, comment: { $enc: 'v1', kid: expect.any(String) } });
     expect(events[12].data).toMatchObject({ by: 'desk-agent-7' });
+    const opened = expectOk(await auditor.get(`/v1/tickets/${id}/history`)).body.events;
+    expect(opened[10].data).toMatchObject({ kind: 'onsite', score: 5, comment: 'Quick and tidy' });
+    expect(opened.map((e: any) => e.hash)).toEqual(events.map((e: any) => e.hash));
   });
 
   it('chains every event to the one before it: each hash recomputed from the event as the history shows it', async () => {
-    const { events } = expectOk(await auditor.get(`/v1/tickets/${id}/history`)).body;
+    // As stored: the personal fields sealed, as the hashes cover them.
+    const { events } = expectOk(await auditor.get(`/v1/tickets/${id}/history?sealed=true`)).body;
     expectChained(stream, events);
     expect(new Set(events.map((e: any) => e.hash)).size).toBe(13);
   });

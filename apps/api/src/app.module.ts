@@ -19,6 +19,7 @@ import { AuditModule } from './audit/audit.module';
 import { DeadlinesModule } from './deadlines/deadlines.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 import { withoutSecrets } from './http/log-serializers';
@@ -51,6 +52,7 @@ export class AppModule {
         DeadlinesModule,
         ScheduleModule,
         WebhooksModule.forRoot(config),
+        PersonalDataModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

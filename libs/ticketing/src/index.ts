@@ -12,3 +12,4 @@ export { decideWithAlarms, type AlarmContext } from './decide-with-alarms';
 export * from './sla';
 export * from './assets';
 export * from './charges';
+export * from './personal-fields';

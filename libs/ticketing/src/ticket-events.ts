@@ -13,6 +13,7 @@ import type {
 /**
  * The ticket's events (schema version 1). Every payload carries `at`: the business time at which
  * the thing happened, canonical ISO 8601 UTC. Optional fields are left out, never `undefined`.
+ * Which fields are personal data (stored encrypted, erasable) is declared in `PERSONAL_FIELDS`.
  */
 export type TicketReported = Event<
   'TicketReported',

@@ -64,7 +64,7 @@ export class AssetsController {
   @Roles('auditor')
   @ApiOperation({ summary: "Every event of the asset with revision, position, type, data, metadata and hash; paged" })
   async history(@Param('id', assetId) id: string, @Query() query: HistoryQueryDto) {
-    const page = await this.queries.execute(new GetStreamHistory(assetStream(id), query.fromRevision ?? 0, query.limit ?? 100));
+    const page = await this.queries.execute(new GetStreamHistory(assetStream(id), query.fromRevision ?? 0, query.limit ?? 100, query.sealed === 'true'));
     return { assetId: id, ...page };
   }
 

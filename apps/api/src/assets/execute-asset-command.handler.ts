@@ -7,6 +7,7 @@ import { CommandStreams } from '../commands/command-streams';
 import { runCommand, type CommandOutcome } from '../commands/stream-commands';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 import type { CommandContext } from '../tickets/command-context';
 import { ASSETS, assetStream, foldAsset } from './asset-stream';
 
@@ -42,10 +43,13 @@ export class GetAsset extends Query<AssetView> {
 
 @QueryHandler(GetAsset)
 export class GetAssetHandler implements IQueryHandler<GetAsset, AssetView> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly personalData: PersonalDataCipher,
+  ) {}
 
   async execute({ assetId }: GetAsset): Promise<AssetView> {
-    const recorded = await readStreamOrEmpty(this.store, assetStream(assetId));
+    const recorded = await this.personalData.reveal(await readStreamOrEmpty(this.store, assetStream(assetId)));
     const state = foldAsset(recorded);
     if (state.status === 'none') throw new ProblemError(problem(404, 'ASSET_NOT_FOUND', `asset ${assetId} does not exist`));
     return { ...state, revision: recorded[recorded.length - 1].revision };

@@ -21,7 +21,7 @@ export class AuditController {
   @Roles('auditor')
   @ApiOperation({ summary: "Every event of the ticket with revision, position, type, data, metadata and hash; paged by fromRevision and limit" })
   async history(@Param('id', ticketId) id: string, @Query() query: HistoryQueryDto) {
-    const page = await this.queries.execute(new GetStreamHistory(ticketStream(id), query.fromRevision ?? 0, query.limit ?? 100));
+    const page = await this.queries.execute(new GetStreamHistory(ticketStream(id), query.fromRevision ?? 0, query.limit ?? 100, query.sealed === 'true'));
     return { ticketId: id, ...page };
   }
 

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Length, Max, Min, ValidateBy } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min, ValidateBy } from 'class-validator';
 import { parseInstant } from '@app/ticketing';
 
 /**
@@ -36,6 +36,11 @@ export class HistoryQueryDto {
   @Min(1)
   @Max(1000)
   limit?: number;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], default: 'false', description: 'true: personal fields as stored (sealed envelopes), so that each hash can be recomputed from the answer; false: opened, "[erased]" once erased' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  sealed?: 'true' | 'false';
 }
 
 export class StateQueryDto {

@@ -4,6 +4,7 @@ import { formatPosition, readStreamOrEmpty, type EventStore, type RecordedEvent 
 import { consultationHandlingMs, evaluateClocks, evolve, initialState, type TicketState, toTicketEvent } from '@app/ticketing';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { ChainVerification } from './chain-verification';
 import type { Verification } from './verify-chains';
@@ -34,6 +35,8 @@ export class GetStreamHistory extends Query<HistoryPage> {
     readonly stream: string,
     readonly fromRevision: number,
     readonly limit: number,
+    /** Personal fields as stored (sealed), for recomputing hashes; else opened. */
+    readonly sealed: boolean = false,
   ) {
     super();
   }
@@ -42,15 +45,19 @@ export class GetStreamHistory extends Query<HistoryPage> {
 /** Every event of a stream with its revision, position, data, full metadata and hash, a page at a time. */
 @QueryHandler(GetStreamHistory)
 export class GetStreamHistoryHandler implements IQueryHandler<GetStreamHistory, HistoryPage> {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly personalData: PersonalDataCipher,
+  ) {}
 
-  async execute({ stream, fromRevision, limit }: GetStreamHistory): Promise<HistoryPage> {
+  async execute({ stream, fromRevision, limit, sealed }: GetStreamHistory): Promise<HistoryPage> {
     const events = await readStreamOrEmpty(this.store, stream, { fromRevision, maxCount: limit + 1 });
     if (events.length === 0 && (fromRevision === 0 || (await readStreamOrEmpty(this.store, stream, { maxCount: 1 })).length === 0)) {
       const [kind, ...id] = stream.split('-');
       throw new ProblemError(problem(404, `${kind.toUpperCase()}_NOT_FOUND`, `${kind} ${id.join('-')} does not exist`));
     }
-    const page = events.slice(0, limit);
+    // Personal fields opened ("[erased]" once erased) unless asked for as stored: `hash` covers the stored form.
+    const page = sealed ? events.slice(0, limit) : await this.personalData.reveal(events.slice(0, limit));
     return { stream, events: page.map(toHistoryEvent), nextRevision: events.length > limit ? events[limit].revision : null };
   }
 }
@@ -94,10 +101,11 @@ export class GetTicketAsOfHandler implements IQueryHandler<GetTicketAsOf, Ticket
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly policies: PolicyCatalog,
+    private readonly personalData: PersonalDataCipher,
   ) {}
 
   async execute({ ticketId, point }: GetTicketAsOf): Promise<TicketAsOf> {
-    const recorded = await readStreamOrEmpty(this.store, `ticket-${ticketId}`);
+    const recorded = await this.personalData.reveal(await readStreamOrEmpty(this.store, `ticket-${ticketId}`));
     if (recorded.length === 0) throw new ProblemError(problem(404, 'TICKET_NOT_FOUND', `ticket ${ticketId} does not exist`));
     const history = recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));
     let kept: typeof history;

@@ -1,4 +1,5 @@
 import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
+import type { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 
 /** A stream as a command finds it: its events so far, and the state they fold to. */
 export interface LoadedStream<State> {
@@ -117,9 +118,14 @@ export class CommandStreams {
   /** Remembered streams known to have events past what is remembered of them. */
   private readonly behind = new Set<string>();
 
+  /**
+   * `personalData`: seals the personal fields of what commands append and opens those read, so
+   * the domain folds and decides on clear values; without it, events are stored as decided.
+   */
   constructor(
     readonly store: EventStore,
     private readonly capacity: number = REMEMBERED_STREAMS,
+    readonly personalData?: PersonalDataCipher,
   ) {}
 
   async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<StreamView<State>> {
@@ -133,7 +139,8 @@ export class CommandStreams {
     // What is remembered now: the log may grow while the read below is under way.
     const length = known?.log.events.length ?? 0;
     const last = known?.log.events[length - 1];
-    const read = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
+    const stored = await readStreamOrEmpty(this.store, stream, last ? { fromRevision: last.revision + 1 } : undefined);
+    const read = this.personalData ? await this.personalData.reveal(stored) : stored;
     if (known && read.length === 0) {
       // Still remembered as it was read, unless something longer came meanwhile.
       const now = this.remembered.get(stream);

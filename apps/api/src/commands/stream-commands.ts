@@ -111,8 +111,11 @@ export async function runCommand<State, Command, Event extends { type: string; d
     if ('refusal' in step) throw step.refusal;
     if ('answer' in step) return step.answer;
     try {
-      const result = await appendAfter(streams.store, stream, loaded.last, step.events, type.schemaVersion, metadataOf(context), at);
-      streams.appended(stream, loaded, result.recorded, type.fold);
+      const sealed = streams.personalData ? await streams.personalData.seal(stream, step.events, customerOf(loaded.state, step.events), at) : step.events;
+      const result = await appendAfter(streams.store, stream, loaded.last, sealed, type.schemaVersion, metadataOf(context), at);
+      // Remembered as decided: the stream's next command folds clear values, as from a fresh read.
+      const recorded = sealed === step.events ? result.recorded : result.recorded?.map((event, i) => ({ ...event, data: step.events[i].data as Record<string, unknown> }));
+      streams.appended(stream, loaded, recorded, type.fold);
       return { id, revision: result.nextExpectedRevision, position: formatPosition(result.position), replayed: false };
     } catch (error) {
       if (!(error instanceof WrongExpectedRevision)) throw error;
@@ -158,6 +161,16 @@ function appendAfter<Event extends { type: string; data: object }>(
     metadata: { ...metadata, recordedAt, schemaVersion: schemaVersion(event) },
   }));
   return store.append(stream, chainEvents(stream, last, stored), { expectedRevision: last ? last.revision : 'no_stream' });
+}
+
+/** The customer whose key seals the personal fields of a stream's events: named by the events, or by the state. */
+function customerOf(state: unknown, events: readonly { data: object }[]): string | undefined {
+  for (const event of events) {
+    const named = (event.data as { customerId?: unknown }).customerId;
+    if (typeof named === 'string') return named;
+  }
+  const held = (state as { customerId?: unknown } | null | undefined)?.customerId;
+  return typeof held === 'string' ? held : undefined;
 }
 
 function metadataOf(context: CommandContext): CommandMetadata {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { defaultEventStoreUrl, parseEventStoreUrl, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
 import { normalizeInstant, parseIsoDuration, type ScheduleOptions } from '@app/ticketing';
 
@@ -71,6 +71,13 @@ export interface AppConfig {
   readonly auditSigningKey: { readonly path: string; readonly generated: boolean };
   /** The Merkle tree of the log: `<DATA_DIR>/tree.db`. */
   readonly auditTreePath: string;
+  /**
+   * PII_MASTER_KEY_FILE: the master key that wraps the data keys of personal data in keys.db,
+   * generated there on first start. Default `<DATA_DIR>/master.key`, which works but puts the key
+   * beside what it protects: production keeps it outside DATA_DIR (`piiMasterKeyInDataDir` says so).
+   */
+  readonly piiMasterKeyFile: string;
+  readonly piiMasterKeyInDataDir: boolean;
 }
 
 /** The edge of the HTTP server: slow or idle clients are cut off, and the connections counted. */
@@ -110,6 +117,7 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
       maxConcurrentCalls: integer(env, 'ESDB_MAX_CONCURRENT_CALLS', 64, 1, 1000),
     };
   }
+  const piiMasterKeyFile = absolute(text(env, 'PII_MASTER_KEY_FILE') ?? resolve(dataDir, 'master.key'));
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -143,6 +151,8 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     shutdownGraceMs: integer(env, 'SHUTDOWN_GRACE_MS', 8000, 0, 600_000),
     auditSigningKey: signingKey(text(env, 'AUDIT_SIGNING_KEY_FILE'), dataDir),
     auditTreePath: resolve(dataDir, 'tree.db'),
+    piiMasterKeyFile,
+    piiMasterKeyInDataDir: !relative(dataDir, piiMasterKeyFile).startsWith('..'),
   };
 }
 

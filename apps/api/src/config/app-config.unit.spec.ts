@@ -191,3 +191,18 @@ describe('AUDIT_SIGNING_KEY_FILE', () => {
     expect(() => loadConfig(env('/secrets/'))).toThrow('AUDIT_SIGNING_KEY_FILE must name a file');
   });
 });
+
+describe('PII_MASTER_KEY_FILE', () => {
+  it('defaults to master.key in DATA_DIR, and says that it is there', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/ticket-engine-config' });
+    expect(config.piiMasterKeyFile).toBe('/tmp/ticket-engine-config/master.key');
+    expect(config.piiMasterKeyInDataDir).toBe(true);
+  });
+
+  it('takes a path outside DATA_DIR, made absolute', () => {
+    const config = loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: '/etc/ticket-engine/master.key' });
+    expect(config.piiMasterKeyFile).toBe('/etc/ticket-engine/master.key');
+    expect(config.piiMasterKeyInDataDir).toBe(false);
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: 'keys/master.key' }).piiMasterKeyFile).toBe(`${process.cwd()}/keys/master.key`);
+  });
+});

@@ -3,6 +3,8 @@ import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '../config/app-config';
 import { CLOCK, clockFor } from '../clock';
 import { CommandStreams } from '../commands/command-streams';
+import { openPersonalData } from '../personal-data/open-personal-data';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 
 /** The injection token of the one EventStore of the process. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -14,6 +16,14 @@ class EventStoreCloser implements OnApplicationShutdown {
   /** Runs after the HTTP server has stopped taking requests and finished those in flight. */
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
+  }
+}
+
+class KeyStoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(PersonalDataCipher) private readonly personalData: PersonalDataCipher) {}
+
+  onApplicationShutdown(): void {
+    this.personalData.keyStore.close();
   }
 }
 
@@ -31,11 +41,18 @@ export class EventStoreModule {
           provide: EVENT_STORE,
           useFactory: async () => decorate(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous })),
         },
+        // Seals personal fields at append and opens them at read (see PersonalDataCipher).
+        { provide: PersonalDataCipher, useFactory: () => openPersonalData(config) },
         // What commands remember of the streams they run on (see CommandStreams).
-        { provide: CommandStreams, useFactory: (store: EventStore) => new CommandStreams(store), inject: [EVENT_STORE] },
+        {
+          provide: CommandStreams,
+          useFactory: (store: EventStore, personalData: PersonalDataCipher) => new CommandStreams(store, undefined, personalData),
+          inject: [EVENT_STORE, PersonalDataCipher],
+        },
         EventStoreCloser,
+        KeyStoreCloser,
       ],
-      exports: [EVENT_STORE, APP_CONFIG, CLOCK, CommandStreams],
+      exports: [EVENT_STORE, APP_CONFIG, CLOCK, CommandStreams, PersonalDataCipher],
     };
   }
 }

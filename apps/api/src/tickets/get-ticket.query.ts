@@ -5,6 +5,7 @@ import { consultationHandlingMs, evaluateClocks, type SlaClock, type Ticket, toT
 import { CLOCK, type Clock } from '../clock';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { problem, ProblemError } from '../http/problem';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { loadTicket } from './ticket-stream';
 
@@ -29,10 +30,11 @@ export class GetTicketHandler implements IQueryHandler<GetTicket, TicketView> {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly policies: PolicyCatalog,
+    private readonly personalData: PersonalDataCipher,
   ) {}
 
   async execute({ ticketId }: GetTicket): Promise<TicketView> {
-    const { state, recorded, revision } = await loadTicket(this.store, ticketId);
+    const { state, recorded, revision } = await loadTicket(this.store, ticketId, this.personalData);
     if (state.status === 'none') throw new ProblemError(problem(404, 'TICKET_NOT_FOUND', `ticket ${ticketId} does not exist`));
     const policy = this.policies.find(state.policyId, state.policyVersion);
     const history = recorded.map((event) => ({ revision: event.revision, event: toTicketEvent(event) }));

@@ -1,5 +1,6 @@
 import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
 import { evolve, initialState, toTicketEvent, type TicketState } from '@app/ticketing';
+import type { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 
 export const ticketStream = (ticketId: string) => `ticket-${ticketId}`;
 
@@ -15,7 +16,9 @@ export function foldTicket(recorded: readonly RecordedEvent[], from: TicketState
   return recorded.reduce<TicketState>((state, event) => evolve(state, toTicketEvent(event)), from);
 }
 
-export async function loadTicket(store: EventStore, ticketId: string): Promise<LoadedTicket> {
-  const recorded = await readStreamOrEmpty(store, ticketStream(ticketId));
+/** `personalData` opens the personal fields; without it they stay as stored (sealed). */
+export async function loadTicket(store: EventStore, ticketId: string, personalData?: PersonalDataCipher): Promise<LoadedTicket> {
+  const stored = await readStreamOrEmpty(store, ticketStream(ticketId));
+  const recorded = personalData ? await personalData.reveal(stored) : stored;
   return { state: foldTicket(recorded), recorded, revision: recorded.length === 0 ? -1 : recorded[recorded.length - 1].revision };
 }

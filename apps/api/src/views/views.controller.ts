@@ -5,6 +5,7 @@ import { listWarrantyArchives, queryClockRows, queryCompliance, querySatisfactio
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, type Clock } from '../clock';
 import { problem, ProblemError } from '../http/problem';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { READ_MODELS } from '../projections/projections.module';
 import { toCsv } from './csv';
@@ -20,6 +21,7 @@ export class ViewsController {
     @Inject(READ_MODELS) private readonly readModels: ReadModelStore,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly policies: PolicyCatalog,
+    private readonly personalData: PersonalDataCipher,
   ) {}
 
   @Get('sla-compliance')
@@ -102,7 +104,8 @@ export class ViewsController {
     await waitForView(this.readModels, 'warranty-archive', query.minPosition);
     const archive = queryWarrantyArchive(this.readModels.db, this.tables('warranty-archive'), assetId, this.clock.now());
     if (!archive) throw new ProblemError(problem(404, 'ASSET_NOT_FOUND', `no asset ${assetId} in the warranty archive`));
-    return archive;
+    // The view holds personal fields sealed, as the log does: opened here ("[erased]" once erased).
+    return this.personalData.revealDeep(archive);
   }
 
   private filter(query: ViewQueryDto): ViewFilter {

@@ -5,6 +5,7 @@ import { followInBatches, type BatchSubscription } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
 import type { AppConfig } from '../config/app-config';
 import { APP_CONFIG, EVENT_STORE } from '../event-store/event-store.module';
+import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
 import { WEBHOOK_STORE } from './webhook.tokens';
 import type { Delivery, WebhookStore } from './webhook-store';
 import { post, signature, type SendOutcome } from './webhook-sender';
@@ -44,6 +45,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WebhookTargets) private readonly targets: WebhookTargets,
+    @Inject(PersonalDataCipher) private readonly personalData: PersonalDataCipher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -129,6 +131,16 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     while (!this.stopped && this.webhooks.prune(now, this.config.webhookRetentionDays, 1000) === 1000) await new Promise((resolve) => setImmediate(resolve));
   }
 
+  /**
+   * The body as sent: the stored one with its personal fields opened. webhooks.db keeps them
+   * sealed, as the outbox read them from the log, so an erasure leaves nothing in it to purge and
+   * a delivery sent after an erasure carries "[erased]".
+   */
+  private async opened(body: string): Promise<string> {
+    if (!body.includes('"$enc"')) return body;
+    return JSON.stringify(await this.personalData.revealDeep(JSON.parse(body) as unknown));
+  }
+
   private async attempt(delivery: Delivery): Promise<void> {
     const secret = this.webhooks.secretOf(delivery.webhookId) ?? '';
     const url = this.webhooks.get(delivery.webhookId)?.url;
@@ -138,6 +150,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     const timestamp = Math.floor(Date.parse(this.clock.now()) / 1000);
     let outcome: SendOutcome;
     try {
+      const body = await this.opened(delivery.body);
       outcome = await post(
         this.targets.connection(url),
         {
@@ -147,9 +160,9 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
           'x-delivery-id': delivery.id,
           'x-event-type': delivery.type,
           'x-signature-timestamp': String(timestamp),
-          'x-signature-256': signature(secret, timestamp, delivery.body),
+          'x-signature-256': signature(secret, timestamp, body),
         },
-        delivery.body,
+        body,
         ATTEMPT_TIMEOUT_MS,
       );
     } catch (error) {

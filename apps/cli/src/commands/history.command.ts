@@ -13,7 +13,7 @@ export class HistoryCommand extends CommandRunner {
 
   async run([id]: string[], options: { json?: boolean }): Promise<void> {
     const stream = streamOf(id);
-    const events = (await readStreamOrEmpty(await this.context.eventStore(), stream)).map(toHistoryEvent);
+    const events = (await this.context.personalData().reveal(await readStreamOrEmpty(await this.context.eventStore(), stream))).map(toHistoryEvent);
     if (events.length === 0) {
       process.stderr.write(`${stream} has no events\n`);
       process.exitCode = 1;

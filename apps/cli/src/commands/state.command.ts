@@ -14,7 +14,7 @@ export class StateCommand extends CommandRunner {
   async run([ticketId]: string[], options: { asOf?: string; revision?: number; json?: boolean }): Promise<void> {
     if ((options.asOf === undefined) === (options.revision === undefined)) throw new Error('give exactly one of --as-of and --revision');
     const point = options.revision !== undefined ? { revision: options.revision } : { asOf: new Date(options.asOf!).toISOString() };
-    const state = await new GetTicketAsOfHandler(await this.context.eventStore(), this.context.policyCatalog()).execute(new GetTicketAsOf(ticketId.toLowerCase(), point));
+    const state = await new GetTicketAsOfHandler(await this.context.eventStore(), this.context.policyCatalog(), this.context.personalData()).execute(new GetTicketAsOf(ticketId.toLowerCase(), point));
     if (options.json) {
       process.stdout.write(`${JSON.stringify(state)}\n`);
       return;

@@ -7,8 +7,9 @@ import { prepared } from '../statements';
 /**
  * The warranty archive of every asset: its folded state (coverages, entitlements, repairs,
  * inspections, revisits, deposits, contract, contacts, subcontractors, the schedule events it
- * received) and the service tickets
- * reported against it with where each stands.
+ * received) and the service tickets reported against it with where each stands. Personal fields
+ * stay as the log holds them (sealed envelopes): whoever answers with a row opens them, and an
+ * erasure leaves nothing here.
  */
 export const warrantyArchiveProjection: Projection = {
   name: 'warranty-archive',
@@ -88,7 +89,8 @@ function applyTicketEvent(db: Database.Database, t: TableNames, recorded: Record
         event.data.assetId,
         event.data.kind,
         event.data.category ?? null,
-        event.data.summary,
+        // Personal data, sealed in the log (an object): kept sealed, as JSON; the API opens it when it answers.
+        typeof event.data.summary === 'string' ? event.data.summary : JSON.stringify(event.data.summary),
         event.data.at,
       );
       return;

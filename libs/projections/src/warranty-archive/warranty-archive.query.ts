@@ -56,7 +56,7 @@ export function queryWarrantyArchive(db: Database.Database, t: TableNames, asset
       ticketId: ticket.ticket_id,
       kind: ticket.kind,
       category: ticket.category,
-      summary: ticket.summary,
+      summary: sealedOrText(ticket.summary),
       reportedAt: ticket.reported_at,
       status: ticket.status,
       restoredAt: ticket.restored_at,
@@ -64,6 +64,11 @@ export function queryWarrantyArchive(db: Database.Database, t: TableNames, asset
     })),
     registeredAt: asset.registeredAt,
   };
+}
+
+/** A text column that holds either text or a sealed personal value (an envelope as JSON). */
+function sealedOrText(value: string | null): unknown {
+  return value !== null && value.startsWith('{"$enc"') ? (JSON.parse(value) as unknown) : value;
 }
 
 export interface ArchiveListFilter {

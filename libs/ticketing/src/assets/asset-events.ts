@@ -8,7 +8,8 @@ import type { CoverageStart, DepositKind, Entitlement } from './asset-vocabulary
  * The asset's events (stream `asset-<id>`, schema version 1; the schedule's events came later at
  * version 1 too, new types need no upcasting). Every payload carries `at`, the
  * business time (canonical ISO 8601 UTC); dates of the warranty archive are calendar dates on the
- * asset's local calendar. Optional fields are left out, never `undefined`.
+ * asset's local calendar. Optional fields are left out, never `undefined`. Which fields are
+ * personal data (stored encrypted, erasable) is declared in `PERSONAL_FIELDS`.
  */
 
 /** A period of whole years or whole months (exactly one). */
