@@ -43,7 +43,8 @@ export class ScheduleController {
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
     const filter = { from, to, customerId: query.customerId, kind: query.kind as ScheduleKind | undefined };
-    const page = querySchedule(this.readModels.db, tables, filter, { limit, offset }, now);
+    // No asset belongs to a service unit yet: a unit's schedule is empty, never everyone's.
+    const page = query.serviceUnitId === undefined ? querySchedule(this.readModels.db, tables, filter, { limit, offset }, now) : { total: 0, items: [] };
     if (query.format === 'csv') {
       const header = ['dueOn', 'assetId', 'customerId', 'kind', 'type', 'status', 'received', 'deadline', 'ticketId', 'at'] as const;
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="schedule.csv"');
