@@ -107,9 +107,12 @@ describe('the schedule follower', () => {
       'CoverageEnded 2025-01-11 done true',
     ]);
 
-    const inspections = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&customerId=owner-19&serviceUnitId=unit-east');
+    const inspections = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&customerId=owner-19');
     expect(inspections.status).toBe(200);
     expect(inspections.body.items.map((i: { type: string }) => i.type)).toEqual(['InspectionOverdue', 'InspectionDue']);
+    // No asset belongs to a service unit yet: a unit's schedule is empty.
+    const ofUnit = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&customerId=owner-19&serviceUnitId=unit-east');
+    expect(ofUnit.body).toMatchObject({ total: 0, items: [] });
 
     const csv = await a.analyst.get('/v1/views/schedule?from=2025-01-01&to=2025-02-01&customerId=owner-19&format=csv');
     expect(csv.status).toBe(200);
