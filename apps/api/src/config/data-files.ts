@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { KEY_FILE_NAME } from '../auth/key-ring';
 import type { AppConfig } from './app-config';
@@ -24,15 +24,16 @@ export function prepareDataDir(config: AppConfig): string[] {
 }
 
 /**
- * Narrows the store files to 0600. SQLite creates a database with the process's umask (0644 with
- * the usual 022); its -wal and -shm files take the mode of their database, so a database narrowed
- * once keeps them narrow.
+ * Narrows the server's files to 0600: every file directly in DATA_DIR (the stores, the Merkle
+ * tree, the keys, whatever a later version adds) and the stores configured elsewhere. SQLite
+ * creates a database with the process's umask (0644 with the usual 022); its -wal and -shm files
+ * take the mode of their database, so a database narrowed once keeps them narrow.
  */
 export function protectDataFiles(config: AppConfig): string[] {
   const problems: string[] = [];
   for (const path of dataFiles(config)) {
     try {
-      if (existsSync(path)) chmodSync(path, DATA_FILE_MODE);
+      if (existsSync(path) && statSync(path).isFile()) chmodSync(path, DATA_FILE_MODE);
     } catch (error) {
       problems.push(`${path} could not be made private (mode 0600): ${(error as Error).message}`);
     }
@@ -41,6 +42,8 @@ export function protectDataFiles(config: AppConfig): string[] {
 }
 
 function dataFiles(config: AppConfig): string[] {
-  const databases = [config.readModelPath, join(config.dataDir, 'webhooks.db'), ...(config.eventStore.kind === 'sqlite' ? [config.eventStore.path] : [])];
-  return [...databases.flatMap((db) => [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]), join(config.dataDir, KEY_FILE_NAME)];
+  const inDataDir = existsSync(config.dataDir) ? readdirSync(config.dataDir).map((name) => join(config.dataDir, name)) : [];
+  const databases = [config.readModelPath, ...(config.eventStore.kind === 'sqlite' ? [config.eventStore.path] : [])];
+  const elsewhere = databases.flatMap((db) => [db, `${db}-wal`, `${db}-shm`, `${db}-journal`]);
+  return [...new Set([...inDataDir, ...elsewhere, join(config.dataDir, KEY_FILE_NAME)])];
 }
