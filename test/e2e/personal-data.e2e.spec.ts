@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verifyConsistency } from '../../libs/event-store/src';
 import { freePort } from '../support/app-process';
 import { WebhookReceiver } from '../support/webhook-receiver';
 import { expectOk, startTestApp, timeline, type TestApp } from './harness';
@@ -67,6 +68,7 @@ describe('personal data: sealed at rest, erasable, and listed on request', () =>
   let webhookId: string;
   let goneTicket: string;
   let keptTicket: string;
+  let headBeforeErasure: { treeSize: number; rootHash: string };
   const t = timeline(3);
   const as = (role: 'service' | 'auditor' | 'analyst' | 'admin') => app.api.as(role);
 
@@ -194,6 +196,7 @@ describe('personal data: sealed at rest, erasable, and listed on request', () =>
       return pending.total >= 1 ? true : undefined;
     }, 'the queued delivery');
 
+    headBeforeErasure = expectOk(await as('auditor').get('/v1/audit/tree-head')).body;
     const first = expectOk(await as('admin').post('/v1/customers/cust-gone/erase', { reason: 'PIPL Art. 47 request DSR-7', requestedBy: 'data protection office' })).body;
     expect(first).toMatchObject({ customerId: 'cust-gone', stream: 'customer-cust-gone', revision: 0, replayed: false, keyIds: [expect.any(String)] });
     const again = expectOk(await as('admin').post('/v1/customers/cust-gone/erase', { reason: 'PIPL Art. 47 request DSR-7', requestedBy: 'data protection office' })).body;
@@ -225,6 +228,11 @@ describe('personal data: sealed at rest, erasable, and listed on request', () =>
     const verify = expectOk(await as('auditor').get('/v1/audit/verify')).body;
     expect(verify).toMatchObject({ ok: true, broken: [] });
     expect(verify.checkedStreams).toBe(5);
+    // The signed tree only grew: the head saved before the erasure is consistent with the latest.
+    const proof = expectOk(await as('auditor').get(`/v1/audit/proofs/consistency?from=${headBeforeErasure.treeSize}`)).body;
+    expect(proof.fromHead.rootHash).toBe(headBeforeErasure.rootHash);
+    const hex = (text: string) => Buffer.from(text, 'hex');
+    expect(verifyConsistency(proof.from, proof.to, hex(headBeforeErasure.rootHash), hex(proof.toHead.rootHash), proof.proof.map(hex))).toBe(true);
   });
 
   it('shows "[erased]" wherever the values were: state, replays, histories, views, also after a restart', async () => {
