@@ -123,18 +123,21 @@ export interface SealProblem {
 export class SealChecker {
   sealed = 0;
   firstProblem: SealProblem | undefined;
-  private started = false;
+  /** The log index (0, 1, 2, ... in the order checked) of the first event with a seal. */
+  firstSealed: number | undefined;
+  private checked = 0;
 
   constructor(private readonly sealKey: Buffer) {}
 
   check(event: RecordedEvent): void {
+    const index = this.checked++;
     const metadata = (typeof event.metadata === 'object' && event.metadata !== null ? event.metadata : {}) as Record<string, unknown>;
     const seal = metadata.seal;
     if (seal === undefined) {
-      if (this.started && !this.firstProblem) this.firstProblem = { kind: 'UNSEALED', event };
+      if (this.firstSealed !== undefined && !this.firstProblem) this.firstProblem = { kind: 'UNSEALED', event };
       return;
     }
-    this.started = true;
+    this.firstSealed ??= index;
     const chainHash = metadata.hash;
     const expected = typeof chainHash === 'string' ? Buffer.from(eventSeal(this.sealKey, chainHash), 'hex') : undefined;
     const given = typeof seal === 'string' && /^[0-9a-f]{64}$/.test(seal) ? Buffer.from(seal, 'hex') : undefined;

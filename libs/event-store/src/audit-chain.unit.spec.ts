@@ -64,9 +64,9 @@ describe('the audit hash chain', () => {
       revision: 3,
       type: 'Restored',
       data: { z: [1, { b: 'é', a: null }], '10': 1, '9': 2, a: 'x"\n' },
-      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1 },
+      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1, seal: 's' },
     };
-    const { hash: _hash, previousHash: _previous, ...metadata } = e.metadata;
+    const { hash: _hash, previousHash: _previous, seal: _seal, ...metadata } = e.metadata;
     expect(eventHash('p', e)).toBe(sha(`p\n${canon({ stream: e.stream, revision: e.revision, type: e.type, data: e.data, metadata })}`));
   });
 
@@ -338,6 +338,7 @@ describe('event seals', () => {
     const checker = checkSeals([...old, ...sealedLog()]);
     expect(checker.firstProblem).toBeUndefined();
     expect(checker.sealed).toBe(5);
+    expect(checker.firstSealed).toBe(2);
   });
 
   it('names the first event after a sealed one that has no seal as UNSEALED', () => {

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ describe('auditLogSince over sealed events', () => {
   }
 
   /** A log of `before` unsealed events (an older version), six the API sealed, then what `tamper` appends; verified against a head at 3. */
-  async function auditAfter(before: number, tamper: (raw: SqliteEventStore) => Promise<void>, seal: Parameters<typeof auditLogSince>[0]['seal'] = { key: sealKeyOf(privateKey) }) {
+  async function auditAfter(before: number, tamper: (raw: SqliteEventStore, dir: string) => Promise<void>, seal: Parameters<typeof auditLogSince>[0]['seal'] = { key: sealKeyOf(privateKey) }) {
     const dir = mkdtempSync(join(tmpdir(), 'log-seal-'));
     dirs.push(dir);
     const raw = SqliteEventStore.open({ path: join(dir, 'events.db') });
@@ -104,7 +105,7 @@ describe('auditLogSince over sealed events', () => {
     try {
       for (let i = 0; i < before; i++) await appendTo(raw, raw, `old-${i % 2}`);
       for (let i = 0; i < 6; i++) await appendTo(api, raw, `ticket-${i % 3}`);
-      await tamper(raw);
+      await tamper(raw, dir);
       const events: RecordedEvent[] = [];
       for await (const event of raw.readAll()) events.push(event);
       // The API's follower signs whatever the log holds when it starts again.
@@ -123,7 +124,7 @@ describe('auditLogSince over sealed events', () => {
     const { result, events } = await auditAfter(4, async () => {});
     expect(events.slice(0, 4).every((event) => event.metadata.seal === undefined)).toBe(true);
     expect(events.slice(4).every((event) => typeof event.metadata.seal === 'string')).toBe(true);
-    expect(result).toMatchObject({ ok: true, events: 10, findings: [], notes: [] });
+    expect(result).toMatchObject({ ok: true, events: 10, findings: [], notes: [], sealedFrom: 4 });
   });
 
   it('names an event appended after sealed ones without a seal as UNSEALED, though its chain hash is correct', async () => {
@@ -149,5 +150,18 @@ describe('auditLogSince over sealed events', () => {
   it('says the seals were not checked, without failing, when the private key is not at hand', async () => {
     const { result } = await auditAfter(0, async (raw) => appendTo(raw, raw, 'ticket-1'), { skipped: 'event seals not checked: no key' });
     expect(result).toMatchObject({ ok: true, findings: [], notes: ['event seals not checked: no key'] });
+    expect(result.sealedFrom).toBeUndefined();
+  });
+
+  it('says so when no event carries a seal: written before seals, or every seal stripped', async () => {
+    const { result } = await auditAfter(3, async (_, dir) => {
+      // A second connection to the file, as a writer outside the API would have.
+      const db = new Database(join(dir, 'events.db'));
+      db.prepare(`UPDATE events SET metadata = json_remove(metadata, '$.seal')`).run();
+      db.close();
+    });
+    expect(result.findings).toEqual([]);
+    expect(result.notes).toEqual([expect.stringMatching(/^no event carries a seal: the log was written before seals existed, or its seals were stripped/)]);
+    expect(result.sealedFrom).toBeUndefined();
   });
 });

@@ -30,6 +30,8 @@ export interface LogAudit {
   readonly findings: Finding[];
   /** What was not checked, and why (not a finding: the log may be fine). */
   readonly notes: string[];
+  /** With seals checked: the log index of the first sealed event, from which on every event must be sealed (undefined: none is). */
+  readonly sealedFrom?: number;
 }
 
 /**
@@ -177,7 +179,11 @@ export async function auditLogSince(options: {
       findings.push({ kind: 'FORGED', message: `${describeEvent(unsealed.event)} carries a seal that is not the one the audit key gives its hash: it was written or altered outside the API` });
     }
     for (const broken of chains.broken) findings.push({ kind: 'BROKEN', message: `${broken.stream} revision ${broken.revision}: ${broken.reason}` });
-    return { ok: findings.length === 0, events, savedHead: { treeSize: savedHead.treeSize, rootHash: savedHead.rootHash }, findings, notes };
+    if (seals && seals.firstSealed === undefined && events > 0) {
+      notes.push('no event carries a seal: the log was written before seals existed, or its seals were stripped (see "Tamper evidence")');
+    }
+    const sealedFrom = seals?.firstSealed;
+    return { ok: findings.length === 0, events, savedHead: { treeSize: savedHead.treeSize, rootHash: savedHead.rootHash }, findings, notes, sealedFrom };
   } finally {
     tree?.close();
   }

@@ -46,12 +46,15 @@ export class VerifyCommand extends CommandRunner {
     });
     if (options.json) process.stdout.write(`${JSON.stringify(audit)}\n`);
     else if (audit.ok) {
-      process.stdout.write(`OK: the log of ${audit.events} events extends the saved head of ${audit.savedHead.treeSize}; every chain, leaf${audit.notes.length === 0 ? ', seal' : ''} and signed head matches\n`);
+      process.stdout.write(`OK: the log of ${audit.events} events extends the saved head of ${audit.savedHead.treeSize}; every chain, leaf${audit.sealedFrom !== undefined ? ', seal' : ''} and signed head matches\n`);
     } else {
       process.stdout.write(`NOT CONSISTENT with ${file}: ${audit.findings[0].kind} ${audit.findings[0].message}\n`);
       for (const finding of audit.findings.slice(1)) process.stdout.write(`  ${finding.kind} ${finding.message}\n`);
     }
-    if (!options.json) for (const note of audit.notes) process.stdout.write(`  NOTE ${note}\n`);
+    if (!options.json) {
+      if (audit.sealedFrom !== undefined) process.stdout.write(`  seals checked from event ${audit.sealedFrom} on\n`);
+      for (const note of audit.notes) process.stdout.write(`  NOTE ${note}\n`);
+    }
     if (!audit.ok) process.exitCode = 3;
   }
 
