@@ -31,7 +31,7 @@ const MINUTE = 60_000;
 /**
  * The chain as audit-chain.ts documents it, written again here so that the test does not check
  * the code with itself: SHA-256 of the previous hash, a newline and the canonical JSON of
- * { data, metadata without hash and previousHash, revision, stream, type }, keys sorted.
+ * { data, metadata without hash, previousHash and seal, revision, stream, type }, keys sorted.
  */
 function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
@@ -44,7 +44,7 @@ function canonical(value: unknown): string {
 }
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 function expectedHash(previousHash: string, stream: string, event: { revision: number; type: string; data: unknown; metadata: Record<string, unknown> }): string {
-  const { hash: _hash, previousHash: _previous, ...metadata } = event.metadata;
+  const { hash: _hash, previousHash: _previous, seal: _seal, ...metadata } = event.metadata;
   return sha256(`${previousHash}\n${canonical({ data: event.data, metadata, revision: event.revision, stream, type: event.type })}`);
 }
 
@@ -156,6 +156,8 @@ describe('the history and replay of a fault from report to close', () => {
         schemaVersion: 1,
         previousHash: expect.stringMatching(HEX64),
         hash: event.hash,
+        // The API's seal of the hash (see "Tamper evidence").
+        seal: expect.stringMatching(HEX64),
       });
       // The server's recording time, not the business time the client gave (hours earlier).
       expect(Date.parse(event.metadata.recordedAt)).toBeGreaterThan(Date.parse(event.data.at) + 30 * MINUTE);

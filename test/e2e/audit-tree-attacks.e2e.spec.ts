@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { eventHash } from '../../libs/event-store/src/audit-chain';
-import { freePort, startAppProcess, tempDataDir } from '../support/app-process';
+import { freePort, startAppProcess, tempDataDir, until } from '../support/app-process';
 import { runCli, type CliRun } from '../support/cli-process';
 import { api, TEST_API_KEYS } from '../support/http-client';
 import { RestartableApp } from '../support/restartable-app';
@@ -59,6 +59,28 @@ function rechained(stream: StoredRow[], change: (data: Record<string, unknown>, 
     previous = hash;
     return { ...row, data: JSON.stringify(data), metadata: JSON.stringify({ ...metadata, hash }) };
   });
+}
+
+/**
+ * Appends to a copy's log, as a writer of the file without the audit key would, an event after
+ * the last of stream a with a correct chain hash (the last event's metadata, its seal left out).
+ */
+async function forgeAfterLast(dir: string): Promise<{ position: number; stream: string; revision: number }> {
+  const stream = rows(dir, streams.a);
+  const last = stream[stream.length - 1];
+  const position = rows(dir).length;
+  const data = { ...JSON.parse(last.data), at: new Date().toISOString() };
+  const metadata: Record<string, unknown> = { ...JSON.parse(last.metadata), previousHash: JSON.parse(last.metadata).hash };
+  delete metadata.hash;
+  delete metadata.seal;
+  const hash = eventHash(metadata.previousHash as string, { stream: streams.a, revision: last.revision + 1, type: last.type, data, metadata });
+  await attack(dir, [
+    {
+      sql: 'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      params: [position, 'f0f0f0f0-0000-4000-8000-000000000001', streams.a, last.revision + 1, last.type, JSON.stringify(data), JSON.stringify({ ...metadata, hash }), last.recorded_at],
+    },
+  ]);
+  return { position, stream: streams.a, revision: last.revision + 1 };
 }
 
 const verifySince = (dir: string): Promise<CliRun> => runCli(['verify', '--since', headFile], { DATA_DIR: dir });
@@ -146,28 +168,39 @@ describe('verify --since a saved head', () => {
 
   it('names an event appended with a correct chain hash that the API never signed', async () => {
     const dir = copyOfData();
-    const stream = rows(dir, streams.a);
-    const last = stream[stream.length - 1];
-    const position = rows(dir).length;
-    const data = { ...JSON.parse(last.data), at: new Date().toISOString() };
-    const metadata: Record<string, unknown> = { ...JSON.parse(last.metadata), previousHash: JSON.parse(last.metadata).hash };
-    delete metadata.hash;
-    const hash = eventHash(metadata.previousHash as string, { stream: streams.a, revision: last.revision + 1, type: last.type, data, metadata });
-    await attack(dir, [
-      {
-        sql: 'INSERT INTO events (position, event_id, stream, revision, type, data, metadata, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        params: [position, 'f0f0f0f0-0000-4000-8000-000000000001', streams.a, last.revision + 1, last.type, JSON.stringify(data), JSON.stringify({ ...metadata, hash }), last.recorded_at],
-      },
-    ]);
+    const { position, stream, revision } = await forgeAfterLast(dir);
     // The chain check alone passes it.
     const plain = await runCli(['verify'], { DATA_DIR: dir });
     expect(plain.code).toBe(0);
     const answer = await verifySince(dir);
     expect(answer.code).toBe(3);
     expect(firstLine(answer)).toMatch(
-      new RegExp(`^NOT CONSISTENT with .*: UNSIGNED events ${position} to ${position} \\(the first: ${streams.a} revision ${last.revision + 1} at position ${position}\\) are in no head the API signed`),
+      new RegExp(`^NOT CONSISTENT with .*: UNSIGNED events ${position} to ${position} \\(the first: ${stream} revision ${revision} at position ${position}\\) are in no head the API signed`),
     );
+    expect(answer.stdout).toContain(`UNSEALED ${stream} revision ${revision} at position ${position} carries no seal`);
   });
+
+  it('names the forged event UNSEALED after the API started again and signed it into the tree', async () => {
+    const dir = copyOfData();
+    const { position, stream, revision } = await forgeAfterLast(dir);
+    const restarted = new RestartableApp(dir);
+    await restarted.launch();
+    try {
+      // The API's follower takes the forged event as growth of the log and signs a head over it.
+      await until('a head over the forged event', async () => {
+        const head = expectOk(await api(restarted.baseUrl).as('auditor').get('/v1/audit/tree-head')).body;
+        return (head.treeSize as number) > position ? head : undefined;
+      }, 60_000);
+    } finally {
+      await restarted.halt();
+    }
+    const answer = await verifySince(dir);
+    expect(answer.code).toBe(3);
+    expect(firstLine(answer)).toMatch(
+      new RegExp(`^NOT CONSISTENT with .*: UNSEALED ${stream} revision ${revision} at position ${position} carries no seal, though an event before it does: it was written to the store outside the API$`),
+    );
+    expect(answer.stdout).not.toContain('UNSIGNED');
+  }, 120_000);
 });
 
 describe('start-up on a log shorter than the tree it signed', () => {

@@ -203,7 +203,7 @@ describe('the CLI beside a stopped API', () => {
     const since = await runCli(['verify', '--since', file('head.json', firstHead)], env);
     expect({ code: since.code, stdout: since.stdout }).toEqual({
       code: 0,
-      stdout: `OK: the log of ${saved.treeSize} events extends the saved head of ${firstHead.treeSize}; every chain, leaf and signed head matches\n`,
+      stdout: `OK: the log of ${saved.treeSize} events extends the saved head of ${firstHead.treeSize}; every chain, leaf, seal and signed head matches\n  seals checked from event 0 on\n`,
     });
     await app.launch();
   }, 120_000);

@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { createHmac, hash, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { canonicalMetadataText, canonicalText } from './canonical-text';
 import type { EventToAppend, RecordedEvent, StoredEventText } from './event-store.port';
 
@@ -9,10 +9,14 @@ import type { EventToAppend, RecordedEvent, StoredEventText } from './event-stor
  * breaks the chain at that event.
  *
  * Canonical content: `{"data":…,"metadata":…,"revision":N,"stream":"…","type":"…"}` where
- * `metadata` is the event's metadata without `hash` and `previousHash`, objects have their keys
- * sorted by UTF-16 code units, no whitespace, strings and numbers as JSON.stringify writes them.
+ * `metadata` is the event's metadata without `hash`, `previousHash` and `seal`, objects have their
+ * keys sorted by UTF-16 code units, no whitespace, strings and numbers as JSON.stringify writes them.
+ *
+ * The chain alone is recomputable by anyone who can write the store. The seal is not: the API
+ * adds `seal`, HMAC-SHA256 (hex) of the event's `hash` under a key derived from the audit signing
+ * key, so an event appended by someone without that key carries no valid seal.
  */
-export const HASH_FIELDS = ['hash', 'previousHash'] as const;
+export const HASH_FIELDS = ['hash', 'previousHash', 'seal'] as const;
 
 export function genesisHash(stream: string): string {
   return sha256(`genesis:${stream}`);
@@ -28,14 +32,14 @@ export function canonicalJson(value: unknown): string {
   return canonicalObject(value as Record<string, unknown>, false);
 }
 
-/** With `withoutHashFields`, the object's own `hash` and `previousHash` are left out (not nested ones). */
+/** With `withoutHashFields`, the object's own `hash`, `previousHash` and `seal` are left out (not nested ones). */
 function canonicalObject(object: Record<string, unknown>, withoutHashFields: boolean): string {
   const keys = Object.keys(object).sort();
   let out = '{';
   let first = true;
   for (const key of keys) {
     const item = object[key];
-    if (item === undefined || (withoutHashFields && (key === HASH_FIELDS[0] || key === HASH_FIELDS[1]))) continue;
+    if (item === undefined || (withoutHashFields && (key === HASH_FIELDS[0] || key === HASH_FIELDS[1] || key === HASH_FIELDS[2]))) continue;
     out += `${first ? '' : ','}${JSON.stringify(key)}:${canonicalJson(item)}`;
     first = false;
   }
@@ -80,6 +84,69 @@ export function chainEvents(stream: string, last: RecordedEvent | undefined, eve
     previousHash = hash;
     return { ...event, metadata: { ...metadata, hash } };
   });
+}
+
+/** What the key of event seals is derived with (HKDF-SHA256 over the audit signing key's raw bytes). */
+export const SEAL_KEY_INFO = 'ticket-engine event seal v1';
+
+/** The key events are sealed with, derived from the Ed25519 audit signing private key. */
+export function sealKeyOf(signingKey: KeyObject): Buffer {
+  const raw = signingKey.export({ format: 'jwk' }).d;
+  if (typeof raw !== 'string') throw new Error('the audit signing key is not a private key');
+  return Buffer.from(hkdfSync('sha256', Buffer.from(raw, 'base64url'), Buffer.alloc(0), SEAL_KEY_INFO, 32));
+}
+
+/** An event's seal: HMAC-SHA256 (hex) of its chain hash. */
+export function eventSeal(sealKey: Buffer, chainHash: string): string {
+  return createHmac('sha256', sealKey).update(chainHash).digest('hex');
+}
+
+/** Adds `seal` to events chained by `chainEvents` (an event without a chain hash is left as it is). */
+export function sealEvents(sealKey: Buffer, events: readonly EventToAppend[]): EventToAppend[] {
+  return events.map((event) => {
+    const chainHash = event.metadata?.hash;
+    return typeof chainHash === 'string' ? { ...event, metadata: { ...event.metadata, seal: eventSeal(sealKey, chainHash) } } : event;
+  });
+}
+
+/** The first event that breaks the seal rule, and how. */
+export interface SealProblem {
+  readonly kind: 'UNSEALED' | 'FORGED';
+  readonly event: RecordedEvent;
+}
+
+/**
+ * Checks seals in log order: from the first sealed event on, every event must carry the seal of
+ * its hash. Events before the first sealed one were written before seals existed and are not
+ * judged. Keeps the first problem only.
+ */
+export class SealChecker {
+  sealed = 0;
+  firstProblem: SealProblem | undefined;
+  /** The log index (0, 1, 2, ... in the order checked) of the first event with a seal. */
+  firstSealed: number | undefined;
+  private checked = 0;
+
+  constructor(private readonly sealKey: Buffer) {}
+
+  check(event: RecordedEvent): void {
+    const index = this.checked++;
+    const metadata = (typeof event.metadata === 'object' && event.metadata !== null ? event.metadata : {}) as Record<string, unknown>;
+    const seal = metadata.seal;
+    if (seal === undefined) {
+      if (this.firstSealed !== undefined && !this.firstProblem) this.firstProblem = { kind: 'UNSEALED', event };
+      return;
+    }
+    this.firstSealed ??= index;
+    const chainHash = metadata.hash;
+    const expected = typeof chainHash === 'string' ? Buffer.from(eventSeal(this.sealKey, chainHash), 'hex') : undefined;
+    const given = typeof seal === 'string' && /^[0-9a-f]{64}$/.test(seal) ? Buffer.from(seal, 'hex') : undefined;
+    if (expected && given && timingSafeEqual(expected, given)) {
+      this.sealed += 1;
+    } else if (!this.firstProblem) {
+      this.firstProblem = { kind: 'FORGED', event };
+    }
+  }
 }
 
 /** What the chain covers of an event. */

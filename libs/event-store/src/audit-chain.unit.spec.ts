@@ -1,8 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import type { EventToAppend, RecordedEvent, StoredEventText } from './event-store.port';
-import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash, NOT_AN_OBJECT, UNREADABLE_EVENT } from './audit-chain';
+import { canonicalJson, chainEvents, ChainVerifier, eventHash, genesisHash, NOT_AN_OBJECT, SealChecker, sealEvents, sealKeyOf, UNREADABLE_EVENT } from './audit-chain';
 import { positionOf } from './position';
 
 /** Stores events the way an adapter would: revisions and positions in order. */
@@ -64,9 +64,9 @@ describe('the audit hash chain', () => {
       revision: 3,
       type: 'Restored',
       data: { z: [1, { b: 'é', a: null }], '10': 1, '9': 2, a: 'x"\n' },
-      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1 },
+      metadata: { commandId: 'c', actor: { role: 'service', name: 'n', hash: 'nested' }, previousHash: 'p', hash: 'h', schemaVersion: 1, seal: 's' },
     };
-    const { hash: _hash, previousHash: _previous, ...metadata } = e.metadata;
+    const { hash: _hash, previousHash: _previous, seal: _seal, ...metadata } = e.metadata;
     expect(eventHash('p', e)).toBe(sha(`p\n${canon({ stream: e.stream, revision: e.revision, type: e.type, data: e.data, metadata })}`));
   });
 
@@ -283,5 +283,84 @@ describe('the audit hash chain over stored text', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('event seals', () => {
+  const sealKey = sealKeyOf(generateKeyPairSync('ed25519').privateKey);
+
+  /** Two streams interleaved, every event sealed as the API seals it. */
+  function sealedLog(): RecordedEvent[] {
+    const a = chainOf('ticket-a', 3).map((event) => ({ ...event, metadata: sealEvents(sealKey, [event])[0].metadata ?? {} }));
+    const b = chainOf('ticket-b', 2).map((event) => ({ ...event, metadata: sealEvents(sealKey, [event])[0].metadata ?? {} }));
+    return [a[0], b[0], a[1], b[1], a[2]];
+  }
+
+  function checkSeals(events: RecordedEvent[], key = sealKey): SealChecker {
+    const checker = new SealChecker(key);
+    for (const event of events) checker.check(event);
+    return checker;
+  }
+
+  it('derives one key from one signing key and another from another', () => {
+    const { privateKey } = generateKeyPairSync('ed25519');
+    expect(sealKeyOf(privateKey).equals(sealKeyOf(privateKey))).toBe(true);
+    expect(sealKeyOf(privateKey).equals(sealKey)).toBe(false);
+  });
+
+  it('leaves the chain hash as it was: a sealed event verifies as the same event unsealed', () => {
+    const log = sealedLog();
+    expect(log.every((event) => /^[0-9a-f]{64}$/.test(String(event.metadata.seal)))).toBe(true);
+    expect(verify(log).broken).toEqual([]);
+    // The stored-text path takes the seal out as the parsed path does, without parsing.
+    const parse = jest.spyOn(JSON, 'parse');
+    const stored = verifyStored(log.map(asStored));
+    expect(parse).not.toHaveBeenCalled();
+    parse.mockRestore();
+    expect(stored.broken).toEqual([]);
+    expect(stored.checkedEvents).toBe(5);
+    const tampered = log.map(asStored);
+    tampered[2] = { ...tampered[2], metadata: tampered[2].metadata.replace('"role":"service"', '"role":"admin"') };
+    expectSameVerdict(tampered);
+    expect(verifyStored(tampered).broken).toEqual([{ stream: 'ticket-a', revision: 1, reason: 'the content does not match its hash' }]);
+    const unsealed = log.map(({ metadata: { seal: _, ...metadata }, ...event }) => ({ ...event, metadata }));
+    expect(unsealed.map((event) => event.metadata.hash)).toEqual(log.map((event) => event.metadata.hash));
+  });
+
+  it('passes a log whose every event carries its valid seal', () => {
+    const checker = checkSeals(sealedLog());
+    expect(checker.firstProblem).toBeUndefined();
+    expect(checker.sealed).toBe(5);
+  });
+
+  it('does not judge events written before the first sealed one', () => {
+    const old = chainOf('ticket-old', 2);
+    const checker = checkSeals([...old, ...sealedLog()]);
+    expect(checker.firstProblem).toBeUndefined();
+    expect(checker.sealed).toBe(5);
+    expect(checker.firstSealed).toBe(2);
+  });
+
+  it('names the first event after a sealed one that has no seal as UNSEALED', () => {
+    const log = sealedLog();
+    // A forgery with a correct chain hash, appended by a writer without the key.
+    const forged = chainEvents('ticket-a', log[4], [{ type: 'Forged', data: { amount: 1 }, metadata: {} }]);
+    const [event] = record('ticket-a', forged, 3, 5);
+    expect(verify([...log, event]).broken).toEqual([]);
+    const checker = checkSeals([...log, event, ...chainOf('ticket-c', 1)]);
+    expect(checker.firstProblem?.kind).toBe('UNSEALED');
+    expect(checker.firstProblem?.event).toBe(event);
+  });
+
+  it('names an event with a wrong seal as FORGED: another key, a seal copied from another event, or not a seal at all', () => {
+    const log = sealedLog();
+    const otherKey = sealKeyOf(generateKeyPairSync('ed25519').privateKey);
+    expect(checkSeals(log, otherKey).firstProblem).toEqual({ kind: 'FORGED', event: log[0] });
+    const copied = [...log.slice(0, 2), { ...log[2], metadata: { ...log[2].metadata, seal: log[1].metadata.seal } }, ...log.slice(3)];
+    expect(checkSeals(copied).firstProblem).toEqual({ kind: 'FORGED', event: copied[2] });
+    for (const seal of [42, 'zz', '']) {
+      const bad = [...log.slice(0, 3), { ...log[3], metadata: { ...log[3].metadata, seal } }, log[4]];
+      expect(checkSeals(bad).firstProblem).toEqual({ kind: 'FORGED', event: bad[3] });
+    }
   });
 });

@@ -9,7 +9,7 @@
  */
 
 /** The members of the top-level object left out of the metadata's canonical form. */
-const HASH_KEYS = ['hash', 'previousHash'];
+const HASH_KEYS = ['hash', 'previousHash', 'seal'];
 const MAX_DEPTH = 64;
 
 const QUOTE = 0x22;
@@ -27,11 +27,12 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
 class Declined extends Error {}
 const DECLINED = new Declined();
 
-/** The stored metadata's canonical form without `hash` and `previousHash`, and those two values. */
+/** The stored metadata's canonical form without `hash`, `previousHash` and `seal`, and those values. */
 export interface CanonicalMetadata {
   readonly canonical: string;
   readonly hash: string | undefined;
   readonly previousHash: string | undefined;
+  readonly seal: string | undefined;
 }
 
 /** `canonicalJson(JSON.parse(text))`, or undefined when the text is not of the kind handled here. */
@@ -48,17 +49,17 @@ export function canonicalText(text: string): string | undefined {
 
 /**
  * For the metadata of a chained event: the canonical form of the object without its top-level
- * `hash` and `previousHash`, with their values (undefined when absent). Undefined when the text is
- * not an object of the kind handled here, or when either value is there but not a plain string.
+ * `hash`, `previousHash` and `seal`, with their values (undefined when absent). Undefined when the
+ * text is not an object of the kind handled here, or when any of them is there but not a plain string.
  */
 export function canonicalMetadataText(text: string): CanonicalMetadata | undefined {
   try {
     const reader = new Reader(text);
     if (text.charCodeAt(0) !== OPEN_BRACE) return undefined;
-    const hashes: Array<string | undefined> = [undefined, undefined];
+    const hashes: Array<string | undefined> = [undefined, undefined, undefined];
     const canonical = reader.object(0, hashes);
     if (reader.at !== text.length) return undefined;
-    return { canonical, hash: hashes[0], previousHash: hashes[1] };
+    return { canonical, hash: hashes[0], previousHash: hashes[1], seal: hashes[2] };
   } catch (error) {
     if (error === DECLINED) return undefined;
     throw error;
@@ -93,7 +94,7 @@ class Reader {
 
   /**
    * An object: its members in key order (UTF-16 code units, as Array.prototype.sort compares).
-   * With `hashes`, the top-level `hash` and `previousHash` are taken out into it.
+   * With `hashes`, the top-level `hash`, `previousHash` and `seal` are taken out into it.
    */
   object(depth: number, hashes: Array<string | undefined> | undefined): string {
     if (depth >= MAX_DEPTH) throw DECLINED;
@@ -118,8 +119,8 @@ class Reader {
       const valueStart = this.at;
       const reorderedBeforeValue = this.reordered;
       const value = this.value(depth + 1);
-      if (hashes !== undefined && (key === HASH_KEYS[0] || key === HASH_KEYS[1])) {
-        const slot = key === HASH_KEYS[0] ? 0 : 1;
+      const slot = hashes === undefined ? -1 : HASH_KEYS.indexOf(key);
+      if (hashes !== undefined && slot !== -1) {
         // A plain string, once: anything else is left to the parser to judge.
         if (hashes[slot] !== undefined || value.charCodeAt(0) !== QUOTE || value.indexOf('\\') !== -1) throw DECLINED;
         hashes[slot] = value.slice(1, -1);

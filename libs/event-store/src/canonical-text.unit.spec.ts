@@ -111,6 +111,12 @@ describe('canonical metadata from stored text', () => {
     expect(canonicalMetadataText(JSON.stringify(metadata))).toEqual({ canonical: canonicalJson(rest), hash, previousHash });
   });
 
+  it('leaves out the top-level seal too and hands out its value', () => {
+    const metadata = { seal: 's'.repeat(64), commandId: 'c', previousHash: 'p'.repeat(64), hash: 'h'.repeat(64), z: { seal: 'nested stays' } };
+    const { hash, previousHash, seal, ...rest } = metadata;
+    expect(canonicalMetadataText(JSON.stringify(metadata))).toEqual({ canonical: canonicalJson(rest), hash, previousHash, seal });
+  });
+
   it('hands out undefined for hash fields that are absent', () => {
     expect(canonicalMetadataText('{"b":1,"a":2}')).toEqual({ canonical: '{"a":2,"b":1}', hash: undefined, previousHash: undefined });
   });
@@ -121,6 +127,8 @@ describe('canonical metadata from stored text', () => {
     ['a hash with an escape', '{"hash":"a\\"b"}'],
     ['a repeated hash', '{"hash":"a","hash":"b"}'],
     ['a repeated previousHash', '{"previousHash":"a","x":1,"previousHash":"b"}'],
+    ['a seal that is not a string', '{"seal":null}'],
+    ['a repeated seal', '{"seal":"a","seal":"b"}'],
   ])('declines %s', (_, text) => {
     expect(canonicalMetadataText(text)).toBeUndefined();
   });

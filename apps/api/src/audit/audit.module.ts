@@ -7,7 +7,8 @@ import { AuditController } from './audit.controller';
 import { ChainVerification } from './chain-verification';
 import { GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler } from './audit.queries';
 import { LogTree } from './log-tree';
-import { loadOrCreateSigningKey } from './signing-key';
+import { AUDIT_SIGNING_KEY } from './event-sealer';
+import type { AuditSigningKey } from './signing-key';
 import { TreeController } from './tree.controller';
 
 export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, VerifyChainsHandler];
@@ -20,8 +21,8 @@ export const QueryHandlers = [GetStreamHistoryHandler, GetTicketAsOfHandler, Ver
     ChainVerification,
     {
       provide: LogTree,
-      useFactory: (store: EventStore, config: AppConfig) => LogTree.open(store, config.auditTreePath, loadOrCreateSigningKey(config)),
-      inject: [EVENT_STORE, APP_CONFIG],
+      useFactory: (store: EventStore, config: AppConfig, key: AuditSigningKey) => LogTree.open(store, config.auditTreePath, key),
+      inject: [EVENT_STORE, APP_CONFIG, AUDIT_SIGNING_KEY],
     },
   ],
 })

@@ -131,7 +131,8 @@ export async function runCommand<State, Command, Event extends { type: string; d
 /**
  * Appends events after the stream as it was read: each event gets the command's metadata, the
  * server time, its schema version and its link in the stream's hash chain, and the append expects
- * the revision that was read (a conflict means someone wrote in between).
+ * the revision that was read (a conflict means someone wrote in between). The API's store adds
+ * each event's seal as it commits (see `sealingStore`), whoever calls it.
  */
 export function appendChained<Event extends { type: string; data: object }>(
   store: EventStore,

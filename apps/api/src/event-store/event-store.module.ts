@@ -1,6 +1,8 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { openEventStore, type EventStore } from '@app/event-store';
 import type { AppConfig } from '../config/app-config';
+import { AUDIT_SIGNING_KEY, sealingStore } from '../audit/event-sealer';
+import { loadOrCreateSigningKey, type AuditSigningKey } from '../audit/signing-key';
 import { CLOCK, clockFor } from '../clock';
 import { CommandStreams } from '../commands/command-streams';
 import { openPersonalData } from '../personal-data/open-personal-data';
@@ -37,9 +39,13 @@ export class EventStoreModule {
         { provide: APP_CONFIG, useValue: config },
         // The one reader of the system clock; everything else gets time from here or from a request.
         { provide: CLOCK, useValue: clockFor(config.clockStart) },
+        // Read (or created on first start) before the store opens, so the first append is sealed.
+        { provide: AUDIT_SIGNING_KEY, useFactory: () => loadOrCreateSigningKey(config) },
         {
           provide: EVENT_STORE,
-          useFactory: async () => decorate(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous })),
+          useFactory: async (key: AuditSigningKey) =>
+            decorate(sealingStore(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }), key)),
+          inject: [AUDIT_SIGNING_KEY],
         },
         // Seals personal fields at append and opens them at read (see PersonalDataCipher).
         { provide: PersonalDataCipher, useFactory: () => openPersonalData(config) },
@@ -52,7 +58,7 @@ export class EventStoreModule {
         EventStoreCloser,
         KeyStoreCloser,
       ],
-      exports: [EVENT_STORE, APP_CONFIG, CLOCK, CommandStreams, PersonalDataCipher],
+      exports: [EVENT_STORE, AUDIT_SIGNING_KEY, APP_CONFIG, CLOCK, CommandStreams, PersonalDataCipher],
     };
   }
 }

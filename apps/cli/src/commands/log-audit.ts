@@ -4,6 +4,7 @@ import {
   ChainVerifier,
   formatPosition,
   leafHashOf,
+  SealChecker,
   TreeFile,
   TreeFrontier,
   verifyConsistency,
@@ -14,10 +15,11 @@ import {
   type StoredLeaf,
 } from '@app/event-store';
 import { leafOf } from '../../../api/src/audit/log-tree';
+import type { AuditSealKey } from './audit-keys';
 
 /** One thing found wrong, named: `kind` is the first word of its line. */
 export interface Finding {
-  readonly kind: 'UNSIGNED-HEAD' | 'TRUNCATED' | 'REWRITTEN' | 'UNSIGNED' | 'BROKEN' | 'GAP' | 'TREE-DIFFERS' | 'NO-TREE';
+  readonly kind: 'UNSIGNED-HEAD' | 'TRUNCATED' | 'REWRITTEN' | 'UNSIGNED' | 'BROKEN' | 'GAP' | 'TREE-DIFFERS' | 'NO-TREE' | 'UNSEALED' | 'FORGED';
   readonly message: string;
 }
 
@@ -26,6 +28,10 @@ export interface LogAudit {
   readonly events: number;
   readonly savedHead: { treeSize: number; rootHash: string };
   readonly findings: Finding[];
+  /** What was not checked, and why (not a finding: the log may be fine). */
+  readonly notes: string[];
+  /** With seals checked: the log index of the first sealed event, from which on every event must be sealed (undefined: none is). */
+  readonly sealedFrom?: number;
 }
 
 /**
@@ -61,7 +67,8 @@ const describeEvent = (event: RecordedEvent) => describe({ ...event, position: f
  * `verify --since head.json`: the whole log read once, in order. The log must extend the saved
  * head (its first treeSize events give the head's root), every event must be covered by the
  * latest head the API signed (tree.db), every chain must hold, every leaf must match the tree the
- * API keeps, and on SQLite positions must run 0, 1, 2, ... without a gap.
+ * API keeps, and on SQLite positions must run 0, 1, 2, ... without a gap. With the seal key, from
+ * the first sealed event on every event must carry its valid seal (see `SealChecker`).
  */
 export async function auditLogSince(options: {
   store: EventStore;
@@ -72,14 +79,19 @@ export async function auditLogSince(options: {
   progress?: (events: number) => void;
   /** How long to wait for the running API to sign the newest events (it signs within about a second). */
   signWaitMs?: number;
+  /** The key event seals are checked with; without it (or skipped) seals are not checked, and a note says so. */
+  seal?: AuditSealKey;
 }): Promise<LogAudit> {
   const { store, publicKey, saved } = options;
   const findings: Finding[] = [];
+  const notes: string[] = [];
   const savedHead = saved as SignedTreeHead;
   if (!verifyTreeHead(publicKey, saved)) {
     findings.push({ kind: 'UNSIGNED-HEAD', message: 'the saved head is not a tree head signed by this log\'s key: nothing can be checked against it' });
-    return { ok: false, events: 0, savedHead: { treeSize: Number(savedHead?.treeSize), rootHash: String(savedHead?.rootHash) }, findings };
+    return { ok: false, events: 0, savedHead: { treeSize: Number(savedHead?.treeSize), rootHash: String(savedHead?.rootHash) }, findings, notes };
   }
+  const seals = options.seal && 'key' in options.seal ? new SealChecker(options.seal.key) : undefined;
+  if (!seals) notes.push(options.seal && 'skipped' in options.seal ? options.seal.skipped : 'event seals not checked: no seal key given');
   const tree = existsSync(options.treePath) ? TreeFile.openReadOnly(options.treePath) : undefined;
   try {
     const signed = tree?.latestHead();
@@ -100,6 +112,7 @@ export async function auditLogSince(options: {
     for await (const event of store.readAll()) {
       const index = frontier.size;
       chains.check(event);
+      seals?.check(event);
       if (options.densePositions && event.position.commit !== BigInt(index + gaps)) {
         const missing = Number(event.position.commit) - (index + gaps);
         if (missing > 0) findings.push({ kind: 'GAP', message: `positions ${index + gaps} to ${index + gaps + missing - 1} are missing before ${describeEvent(event)}: events were deleted` });
@@ -159,8 +172,18 @@ export async function auditLogSince(options: {
     } else if (apiHead && events >= apiHead.treeSize && rootAtApi !== apiHead.rootHash && !findings.some((f) => f.kind === 'REWRITTEN' || f.kind === 'TRUNCATED')) {
       findings.push({ kind: 'REWRITTEN', message: `the log's first ${apiHead.treeSize} events do not give the root of the latest head the API signed${where}` });
     }
+    const unsealed = seals?.firstProblem;
+    if (unsealed?.kind === 'UNSEALED') {
+      findings.push({ kind: 'UNSEALED', message: `${describeEvent(unsealed.event)} carries no seal, though an event before it does: it was written to the store outside the API` });
+    } else if (unsealed?.kind === 'FORGED') {
+      findings.push({ kind: 'FORGED', message: `${describeEvent(unsealed.event)} carries a seal that is not the one the audit key gives its hash: it was written or altered outside the API` });
+    }
     for (const broken of chains.broken) findings.push({ kind: 'BROKEN', message: `${broken.stream} revision ${broken.revision}: ${broken.reason}` });
-    return { ok: findings.length === 0, events, savedHead: { treeSize: savedHead.treeSize, rootHash: savedHead.rootHash }, findings };
+    if (seals && seals.firstSealed === undefined && events > 0) {
+      notes.push('no event carries a seal: the log was written before seals existed, or its seals were stripped (see "Tamper evidence")');
+    }
+    const sealedFrom = seals?.firstSealed;
+    return { ok: findings.length === 0, events, savedHead: { treeSize: savedHead.treeSize, rootHash: savedHead.rootHash }, findings, notes, sealedFrom };
   } finally {
     tree?.close();
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { verifyStore } from '../../../api/src/audit/verify-chains';
 import { CliContext } from '../cli-context';
-import { auditPublicKey } from './audit-keys';
+import { auditPublicKey, auditSealKey } from './audit-keys';
 import { auditLogSince } from './log-audit';
 
 /** Checks the hash chain of every stream (or one); exit code 3 when anything is broken. */
@@ -34,20 +34,26 @@ export class VerifyCommand extends CommandRunner {
   /** The log against a head saved before: exit 3, the first line naming what is wrong, when it did not only grow. */
   private async since(file: string, options: { json?: boolean; publicKey?: string }): Promise<void> {
     const config = this.context.config;
+    const publicKey = auditPublicKey(config, options.publicKey);
     const audit = await auditLogSince({
       store: await this.context.eventStore(),
       treePath: config.auditTreePath,
-      publicKey: auditPublicKey(config, options.publicKey),
+      publicKey,
+      seal: auditSealKey(config, publicKey),
       saved: JSON.parse(readFileSync(file, 'utf8')),
       densePositions: config.eventStore.kind === 'sqlite',
       progress: (events) => process.stderr.write(`… ${events} events checked\n`),
     });
     if (options.json) process.stdout.write(`${JSON.stringify(audit)}\n`);
     else if (audit.ok) {
-      process.stdout.write(`OK: the log of ${audit.events} events extends the saved head of ${audit.savedHead.treeSize}; every chain, leaf and signed head matches\n`);
+      process.stdout.write(`OK: the log of ${audit.events} events extends the saved head of ${audit.savedHead.treeSize}; every chain, leaf${audit.sealedFrom !== undefined ? ', seal' : ''} and signed head matches\n`);
     } else {
       process.stdout.write(`NOT CONSISTENT with ${file}: ${audit.findings[0].kind} ${audit.findings[0].message}\n`);
       for (const finding of audit.findings.slice(1)) process.stdout.write(`  ${finding.kind} ${finding.message}\n`);
+    }
+    if (!options.json) {
+      if (audit.sealedFrom !== undefined) process.stdout.write(`  seals checked from event ${audit.sealedFrom} on\n`);
+      for (const note of audit.notes) process.stdout.write(`  NOTE ${note}\n`);
     }
     if (!audit.ok) process.exitCode = 3;
   }
