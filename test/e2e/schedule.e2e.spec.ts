@@ -233,6 +233,12 @@ describe('the schedule follower', () => {
       'FirstVisitDue 2023-02-09 overdue',
     ]);
 
+    // A revisit is an asset ticket that uses no entitlement: reported by hand, it leaves the inspections as they were.
+    const revisit = { customerId: 'owner-auto', channel: 'phone', kind: 'revisit', severity: 'general', summary: 'owner asks for the first visit' };
+    expect((await a.service.post('/v1/tickets', revisit)).status).toBe(400);
+    expect((await a.service.post('/v1/tickets', { ...revisit, assetId: 'auto-fitout' })).status).toBe(201);
+    expect(rows.of('asset-auto-fitout').filter((row) => row.type === 'EntitlementConsumed')).toHaveLength(2);
+
     const refused = await register(a, 'auto-bad', 'owner-auto', { autoTickets: ['inspection', 'fault'], firstVisit: { afterDays: -1 } });
     expect(refused.status).toBe(400);
   }, 180_000);
