@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
+import { scheduleTicketId } from '@app/ticketing';
 import { freePort } from '../support/app-process';
 import { StoredRows } from '../support/stored-rows';
 import { WebhookReceiver } from '../support/webhook-receiver';
@@ -12,9 +13,9 @@ import { runCli, startViewsApp, type ViewsApp } from '../support/views-scenario'
  * read back from the SQLite store on disk.
  */
 
-const SCHEDULE_TYPES = ['InspectionDue', 'InspectionOverdue', 'RevisitDue', 'RevisitOverdue', 'CoverageEnding', 'CoverageEnded'];
+const SCHEDULE_TYPES = ['InspectionDue', 'InspectionOverdue', 'RevisitDue', 'RevisitOverdue', 'FirstVisitDue', 'CoverageEnding', 'CoverageEnded'];
 
-const register = (app: ViewsApp, assetId: string, customerId = 'owner-19') =>
+const register = (app: ViewsApp, assetId: string, customerId = 'owner-19', extra: Record<string, unknown> = {}) =>
   app.service.post('/v1/assets', {
     assetId,
     customerId,
@@ -25,6 +26,7 @@ const register = (app: ViewsApp, assetId: string, customerId = 'owner-19') =>
     coverages: [{ category: 'general', years: 2 }],
     entitlements: { inspectionsPerYear: 1 },
     at: '2023-01-10T10:00:00+08:00',
+    ...extra,
   });
 
 /** The schedule events in the asset's stream, in stream order, as `Type dueOn`. */
@@ -180,6 +182,68 @@ describe('the schedule follower', () => {
     const rebuilt = await runCli(['rebuild', 'schedule', '--compare', '--json'], { DATA_DIR: after.dataDir });
     expect(rebuilt.code).toBe(0);
     expect(JSON.parse(rebuilt.stdout)).toMatchObject({ projection: 'schedule', differences: 0 });
+  }, 180_000);
+
+  it('an asset asking for a first visit and inspection tickets, replayed to 2025-02-01 by two processes: FirstVisitDue once, one inspection ticket per window, the entitlement used once a year, no year overdue', async () => {
+    const env = { CLOCK_NOW: '2025-02-01T00:00:00Z', RUN_SCHEDULE_FOLLOWER: 'true' };
+    const a = await startViewsApp(env);
+    apps.push(a);
+    const b = await startViewsApp(env, a.dataDir);
+    apps.push(b);
+    const asks = { firstVisit: { afterDays: 30 }, autoTickets: ['inspection'] };
+    const ids = ['auto-fitout', ...Array.from({ length: 5 }, (_, i) => `auto-twin-${i}`)];
+    const answers = await Promise.all(ids.map((id, i) => register(i % 2 ? b : a, id, 'owner-auto', asks)));
+    expect(answers.map((r) => r.status)).toEqual(ids.map(() => 201));
+
+    const expected = [
+      'InspectionDue 2023-01-11',
+      'FirstVisitDue 2023-02-09',
+      'InspectionDue 2024-01-11',
+      'CoverageEnding 2024-12-11',
+      'CoverageEnding 2025-01-03',
+      'CoverageEnded 2025-01-11',
+    ];
+    for (const id of ids) await eventually(`the events of ${id}`, () => scheduleEvents(a, id).length, (n) => n >= expected.length);
+    // Both followers have had several looks since: nothing more may come.
+    await pause(4_000);
+    const rows = new StoredRows(join(a.dataDir, 'events.db'));
+    for (const id of ids) {
+      expect([id, brief(scheduleEvents(a, id))]).toEqual([id, expected]);
+      const windows = ['InspectionDue:1:2023-01-11', 'InspectionDue:2:2024-01-11'].map((key) => scheduleTicketId(id, key));
+      const used = rows.of(`asset-${id}`).filter((row) => row.type === 'EntitlementConsumed').map((row) => JSON.parse(row.data) as { entitlement: string; ticketId: string; year: number });
+      expect([id, used.map((u) => `${u.entitlement} ${u.year} ${u.ticketId}`)]).toEqual([id, [`inspection 1 ${windows[0]}`, `inspection 2 ${windows[1]}`]]);
+      for (const ticketId of windows) {
+        const reported = rows.of(`ticket-${ticketId}`).filter((row) => row.type === 'TicketReported');
+        expect([ticketId, reported.length]).toEqual([ticketId, 1]);
+      }
+    }
+    const first = JSON.parse(rows.of(`ticket-${scheduleTicketId('auto-fitout', 'InspectionDue:1:2023-01-11')}`)[0].data) as Record<string, unknown>;
+    expect(first).toMatchObject({ customerId: 'owner-auto', assetId: 'auto-fitout', kind: 'inspection', channel: 'onsite', severity: 'general', at: '2023-01-10T16:00:00.000Z' });
+    expect(first.summary).toContain('coverage year 1 (2023-01-11 to 2024-01-10)');
+
+    const view = await eventually(
+      'the schedule view with the tickets',
+      () => b.analyst.get('/v1/views/schedule?from=2023-01-01&to=2025-03-01&customerId=owner-auto&kind=inspection&limit=500'),
+      (answer) => answer.status === 200 && answer.body.items.length === 2 * ids.length && answer.body.items.every((i: { ticketId: string | null }) => i.ticketId !== null),
+    );
+    const mine = view.body.items.filter((i: { assetId: string }) => i.assetId === 'auto-fitout');
+    expect(mine.map((i: { type: string; dueOn: string; status: string; ticketId: string }) => `${i.type} ${i.dueOn} ${i.status} ${i.ticketId}`)).toEqual([
+      `InspectionDue 2023-01-11 done ${scheduleTicketId('auto-fitout', 'InspectionDue:1:2023-01-11')}`,
+      `InspectionDue 2024-01-11 done ${scheduleTicketId('auto-fitout', 'InspectionDue:2:2024-01-11')}`,
+    ]);
+    const visits = await a.analyst.get('/v1/views/schedule?from=2023-01-01&to=2023-03-01&customerId=owner-auto&kind=revisit&limit=500');
+    expect(visits.body.items.filter((i: { assetId: string }) => i.assetId === 'auto-fitout').map((i: { type: string; dueOn: string; status: string }) => `${i.type} ${i.dueOn} ${i.status}`)).toEqual([
+      'FirstVisitDue 2023-02-09 overdue',
+    ]);
+
+    // A revisit is an asset ticket that uses no entitlement: reported by hand, it leaves the inspections as they were.
+    const revisit = { customerId: 'owner-auto', channel: 'phone', kind: 'revisit', severity: 'general', summary: 'owner asks for the first visit' };
+    expect((await a.service.post('/v1/tickets', revisit)).status).toBe(400);
+    expect((await a.service.post('/v1/tickets', { ...revisit, assetId: 'auto-fitout' })).status).toBe(201);
+    expect(rows.of('asset-auto-fitout').filter((row) => row.type === 'EntitlementConsumed')).toHaveLength(2);
+
+    const refused = await register(a, 'auto-bad', 'owner-auto', { autoTickets: ['inspection', 'fault'], firstVisit: { afterDays: -1 } });
+    expect(refused.status).toBe(400);
   }, 180_000);
 
   it('refuses a period that ends before it starts and a kind it does not know; auditors may not read it', async () => {

@@ -64,6 +64,7 @@ export const PERSONAL_FIELDS: Readonly<Record<TicketEventType | AssetEventType, 
   RevisitOverdue: [],
   CoverageEnding: [],
   CoverageEnded: [],
+  FirstVisitDue: [],
 };
 
 /** The personal fields of an event type; none for a type not declared above. */

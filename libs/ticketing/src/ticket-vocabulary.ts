@@ -3,8 +3,15 @@
 export const CHANNELS = ['phone', 'fax', 'web', 'email', 'onsite'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Kinds that concern a registered asset and so need an `assetId` (the yearly free entitlements). */
-export const ASSET_TICKET_KINDS = ['relocation', 'rebuild', 'inspection'] as const;
+/** Asset ticket kinds that use one unit of the asset's entitlement of the same name (the free services). */
+export const ENTITLEMENT_TICKET_KINDS = ['relocation', 'rebuild', 'inspection'] as const;
+export type EntitlementTicketKind = (typeof ENTITLEMENT_TICKET_KINDS)[number];
+
+/**
+ * Kinds that concern a registered asset and so need an `assetId`: the entitlement kinds and a
+ * `revisit`, a planned follow-up visit to the asset, which uses no entitlement.
+ */
+export const ASSET_TICKET_KINDS = [...ENTITLEMENT_TICKET_KINDS, 'revisit'] as const;
 export type AssetTicketKind = (typeof ASSET_TICKET_KINDS)[number];
 
 export const TICKET_KINDS = ['fault', 'consultation', ...ASSET_TICKET_KINDS] as const;
@@ -34,4 +41,8 @@ export function isOneOf<T extends string>(values: readonly T[], value: unknown):
 
 export function isAssetTicketKind(kind: TicketKind): kind is AssetTicketKind {
   return isOneOf(ASSET_TICKET_KINDS, kind);
+}
+
+export function usesEntitlement(kind: TicketKind): kind is EntitlementTicketKind {
+  return isOneOf(ENTITLEMENT_TICKET_KINDS, kind);
 }

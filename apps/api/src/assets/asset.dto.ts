@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsObject, IsOptional, Matches, Max, Min } from 'class-validator';
-import { DEPOSIT_KINDS, type CalendarDate, type DepositKind } from '@app/ticketing';
+import { AUTO_TICKET_KINDS, DEPOSIT_KINDS, type AutoTicketKind, type CalendarDate, type DepositKind } from '@app/ticketing';
 import { AtField, IdField, IntegerField, TextField } from '../http/dto-fields';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -60,6 +60,24 @@ export class RegisterAssetDto {
   @ArrayMaxSize(100)
   @IsObject({ each: true })
   subcontractors?: Array<Record<string, unknown>>;
+  @ApiPropertyOptional({
+    description: 'A first visit owed afterDays (0 to 3660) after the acceptance, or after the sale with from: "sale"; the schedule raises FirstVisitDue on that day. None when absent',
+    example: { afterDays: 30, from: 'acceptance' },
+  })
+  @IsOptional()
+  @IsObject()
+  firstVisit?: { afterDays: number; from?: 'acceptance' | 'sale' };
+  @ApiPropertyOptional({
+    enum: AUTO_TICKET_KINDS,
+    isArray: true,
+    description: 'Schedule entries that report a ticket by themselves: a due inspection window an inspection ticket (it uses the entitlement), a due planned revisit a revisit ticket. None when absent',
+    example: ['inspection', 'revisit'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(AUTO_TICKET_KINDS.length)
+  @IsIn(AUTO_TICKET_KINDS as unknown as string[], { each: true, message: `each of autoTickets must be one of ${AUTO_TICKET_KINDS.join(', ')}` })
+  autoTickets?: AutoTicketKind[];
   @AtField()
   at?: string;
 }

@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decideWithAlarms, EVENT_SCHEMA_VERSION, isAssetTicketKind, toTicketEvent, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
+import { decideWithAlarms, EVENT_SCHEMA_VERSION, toTicketEvent, usesEntitlement, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
 import { ASSETS } from '../assets/asset-stream';
 import { problem, ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../clock';
@@ -62,7 +62,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
   }
 
   /**
-   * A ticket against an asset: a relocation, rebuild or inspection uses one unit of the asset's
+   * A ticket against an asset: a relocation, rebuild or inspection (not a revisit) uses one unit of the asset's
    * entitlement (refused when none is left: the ticket is then not reported), and a ticket with
    * a category is recorded as a repair, in or out of warranty at its report time. Both are
    * idempotent per ticket, so a retried report never uses an entitlement twice.
@@ -70,7 +70,7 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
   private async recordOnAsset(ticketId: string, report: ReportTicket, context: CommandContext): Promise<void> {
     const { assetId, kind, category, at } = report.data;
     const steps: AssetCommand[] = [];
-    if (isAssetTicketKind(kind)) steps.push({ type: 'ConsumeEntitlement', data: { entitlement: kind, ticketId, at } });
+    if (usesEntitlement(kind)) steps.push({ type: 'ConsumeEntitlement', data: { entitlement: kind, ticketId, at } });
     // The repair is recorded now; its place in the warranty is decided by the ticket's report time.
     if (category) steps.push({ type: 'RecordRepair', data: { ticketId, category, reportedAt: at! } });
     for (const [i, step] of steps.entries()) {

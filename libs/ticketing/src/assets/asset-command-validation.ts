@@ -7,11 +7,13 @@ import { isCalendarDate } from './calendar-date';
 import type { AssetCommand, ChargeRequest } from './asset-commands';
 import { assetError, type AssetError } from './asset-errors';
 import {
+  AUTO_TICKET_KINDS,
   COVERAGE_STARTS,
   DEPOSIT_KINDS,
   ENTITLEMENTS,
   MAX_COVERAGE_MONTHS,
   MAX_ENTITLEMENT_COUNT,
+  MAX_FIRST_VISIT_DAYS,
 } from './asset-vocabulary';
 
 type Check = AssetError | undefined;
@@ -47,7 +49,9 @@ export function validateAssetCommand(command: AssetCommand): Check {
             ? list(s['warrantyItems'], `${path}.warrantyItems`, (item, p) => text(item, p))
             : invalid(`${path}.warrantyItems`, `${path}.warrantyItems must be a non-empty list of texts`)) ??
           optionalText(s['contact'], `${path}.contact`) ??
-          (s['warrantyAmount'] === undefined ? undefined : amount(s['warrantyAmount'], `${path}.warrantyAmount`, 0)))
+          (s['warrantyAmount'] === undefined ? undefined : amount(s['warrantyAmount'], `${path}.warrantyAmount`, 0))) ??
+        firstVisit(d.firstVisit, d.saleDate !== undefined) ??
+        list(d.autoTickets, 'autoTickets', (kind, path) => oneOf(AUTO_TICKET_KINDS, kind, path))
       );
     }
     case 'ExtendCoverage':
@@ -149,6 +153,26 @@ function entitlements(raw: unknown): Check {
     }
   }
   return undefined;
+}
+
+function firstVisit(raw: unknown, hasSaleDate: boolean): Check {
+  if (raw === undefined) return undefined;
+  const f = raw as Record<string, unknown>;
+  const days = f['afterDays'];
+  return (
+    record(raw, 'firstVisit') ??
+    (Number.isInteger(days) && (days as number) >= 0 && (days as number) <= MAX_FIRST_VISIT_DAYS
+      ? undefined
+      : invalid('firstVisit.afterDays', `firstVisit.afterDays must be a whole number of days from 0 to ${MAX_FIRST_VISIT_DAYS}`)) ??
+    (f['from'] === undefined ? undefined : oneOf(COVERAGE_STARTS, f['from'], 'firstVisit.from')) ??
+    (f['from'] === 'sale' && !hasSaleDate ? invalid('saleDate', 'firstVisit counts from the sale: saleDate is required') : undefined) ??
+    unknownFields(f, ['afterDays', 'from'], 'firstVisit')
+  );
+}
+
+function unknownFields(value: Record<string, unknown>, known: readonly string[], field: string): Check {
+  const extra = Object.keys(value).find((key) => !known.includes(key));
+  return extra === undefined ? undefined : invalid(`${field}.${extra}`, `${field}.${extra} is not a field of ${field} (${known.join(', ')})`);
 }
 
 function contract(raw: unknown): Check {

@@ -3,7 +3,7 @@ import type { RepairFacts } from '../charges/repair-facts';
 import type { Command } from '../message';
 import type { CalendarDate } from './calendar-date';
 import type { AssetContact, Subcontractor, WarrantyContract } from './asset-events';
-import type { CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
+import type { AutoTicketKind, CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
 
 /**
  * What callers ask of an asset. Every command may carry `at` (any ISO 8601 date-time with an
@@ -32,6 +32,10 @@ export type RegisterAsset = Command<
     contract?: WarrantyContract;
     contacts?: readonly AssetContact[];
     subcontractors?: readonly Subcontractor[];
+    /** A first visit owed `afterDays` after the acceptance (or the sale, `from: 'sale'`); none when left out. */
+    firstVisit?: { afterDays: number; from?: CoverageStart };
+    /** Due schedule entries that report a ticket by themselves; none when left out. */
+    autoTickets?: readonly AutoTicketKind[];
   }
 >;
 

@@ -2,7 +2,7 @@ import type { IsoInstant } from '../business-time';
 import type { ChargeDecision, RepairFacts } from '../charges/repair-facts';
 import type { Event } from '../message';
 import type { CalendarDate } from './calendar-date';
-import type { CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
+import type { AutoTicketKind, CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
 
 /**
  * The asset's events (stream `asset-<id>`, schema version 1; the schedule's events came later at
@@ -30,6 +30,13 @@ export type Subcontractor = Readonly<{
   warrantyAmount?: number;
 }>;
 
+/** A first visit owed `afterDays` days after the acceptance or the sale (`from`). */
+export type FirstVisitTerm = Readonly<{ afterDays: number; from: CoverageStart }>;
+
+/**
+ * `firstVisit` and `autoTickets` came later at schema version 1: absent means no first visit is
+ * owed and no ticket is reported by the schedule.
+ */
 export type AssetRegistered = Event<
   'AssetRegistered',
   {
@@ -46,6 +53,8 @@ export type AssetRegistered = Event<
     contract?: WarrantyContract;
     contacts?: readonly AssetContact[];
     subcontractors?: readonly Subcontractor[];
+    firstVisit?: FirstVisitTerm;
+    autoTickets?: readonly AutoTicketKind[];
     at: IsoInstant;
   }
 >;
@@ -122,19 +131,23 @@ export type RevisitDue = Event<'RevisitDue', Due & { plan: number; plannedDueOn:
 /** `graceDays` after a planned revisit's date with no revisit recorded for the plan. */
 export type RevisitOverdue = Event<'RevisitOverdue', Due & { plan: number; plannedDueOn: CalendarDate; graceDays: number }>;
 
+/** The day a first visit falls due: `afterDays` after the acceptance or sale date (`from`, `fromDate`). */
+export type FirstVisitDue = Event<'FirstVisitDue', Due & { from: CoverageStart; fromDate: CalendarDate; afterDays: number }>;
+
 /** `daysBefore` days before the last day (`end`) of one category's coverage. */
 export type CoverageEnding = Event<'CoverageEnding', Due & { category: string; end: CalendarDate; daysBefore: number }>;
 
 /** The day after the last day (`end`) of one category's coverage. */
 export type CoverageEnded = Event<'CoverageEnded', Due & { category: string; end: CalendarDate }>;
 
-export type ScheduleEvent = InspectionDue | InspectionOverdue | RevisitDue | RevisitOverdue | CoverageEnding | CoverageEnded;
+export type ScheduleEvent = InspectionDue | InspectionOverdue | RevisitDue | RevisitOverdue | FirstVisitDue | CoverageEnding | CoverageEnded;
 
 export const SCHEDULE_EVENT_TYPES = [
   'InspectionDue',
   'InspectionOverdue',
   'RevisitDue',
   'RevisitOverdue',
+  'FirstVisitDue',
   'CoverageEnding',
   'CoverageEnded',
 ] as const satisfies readonly ScheduleEvent['type'][];

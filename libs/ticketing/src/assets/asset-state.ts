@@ -1,8 +1,8 @@
 import type { IsoInstant } from '../business-time';
 import type { ChargeDecision, RepairFacts } from '../charges/repair-facts';
 import type { CalendarDate } from './calendar-date';
-import type { AssetContact, EntitlementGrant, Subcontractor, WarrantyContract } from './asset-events';
-import type { CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
+import type { AssetContact, EntitlementGrant, FirstVisitTerm, Subcontractor, WarrantyContract } from './asset-events';
+import type { AutoTicketKind, CoverageStart, DepositKind, Entitlement } from './asset-vocabulary';
 
 /**
  * An asset as its events leave it: the warranty archive of the first seed document plus the
@@ -86,6 +86,10 @@ export type Asset = Readonly<{
   contract: WarrantyContract | null;
   contacts: readonly AssetContact[];
   subcontractors: readonly Subcontractor[];
+  /** The first visit owed, if any (absent in states stored before it existed: read with `?? null`). */
+  firstVisit?: FirstVisitTerm | null;
+  /** Schedule entries that report a ticket by themselves (absent in older stored states: `?? []`). */
+  autoTickets?: readonly AutoTicketKind[];
   /** The schedule events received, in stream order. */
   schedule: readonly ScheduleRecord[];
   registeredAt: IsoInstant;

@@ -12,6 +12,13 @@ export type DepositKind = (typeof DEPOSIT_KINDS)[number];
 export const COVERAGE_STARTS = ['acceptance', 'sale'] as const;
 export type CoverageStart = (typeof COVERAGE_STARTS)[number];
 
+/** Schedule events that may report a ticket by themselves (`autoTickets` of the asset): a due inspection, a due revisit. */
+export const AUTO_TICKET_KINDS = ['inspection', 'revisit'] as const;
+export type AutoTicketKind = (typeof AUTO_TICKET_KINDS)[number];
+
+/** The longest wait for a first visit after acceptance or sale: ten years of days. */
+export const MAX_FIRST_VISIT_DAYS = 3660;
+
 export const DEFAULT_ASSET_TIME_ZONE = 'Asia/Shanghai';
 
 /** The coverage that answers for a category no coverage names (the first document's "其他工程"). */

@@ -48,6 +48,15 @@ describe('RegisterAsset', () => {
       .then([registered({ saleDate: '2025-06-01', coverages: [{ category: 'appliance', startsFrom: 'sale', months: 18 }] })]);
   });
 
+  it('records a first visit (from the acceptance unless told) and the tickets the schedule reports, each kind once', () => {
+    given()
+      .when(register({ firstVisit: { afterDays: 30 }, autoTickets: ['revisit', 'inspection', 'revisit'] }))
+      .then([registered({ firstVisit: { afterDays: 30, from: 'acceptance' }, autoTickets: ['inspection', 'revisit'] })]);
+    given()
+      .when(register({ saleDate: '2025-06-01', firstVisit: { afterDays: 0, from: 'sale' }, autoTickets: [] }))
+      .then([registered({ saleDate: '2025-06-01', firstVisit: { afterDays: 0, from: 'sale' } })]);
+  });
+
   it('defaults at to now', () => {
     const { decision } = given().when(register({ at: undefined }));
     expect(decision.ok && decision.events[0]!.data.at).toBe(NOW);
@@ -85,6 +94,16 @@ describe('RegisterAsset', () => {
     ['a subcontractor without warranty items', { subcontractors: [{ name: 's', warrantyItems: [] }] }, 'subcontractors[0].warrantyItems'],
     ['an empty warranty item', { subcontractors: [{ name: 's', warrantyItems: ['a', ''] }] }, 'subcontractors[0].warrantyItems[1]'],
     ['a negative warranty amount', { subcontractors: [{ name: 's', warrantyItems: ['a'], warrantyAmount: -5 }] }, 'subcontractors[0].warrantyAmount'],
+    ['a first visit with no days', { firstVisit: {} }, 'firstVisit.afterDays'],
+    ['a first visit after negative days', { firstVisit: { afterDays: -1 } }, 'firstVisit.afterDays'],
+    ['a first visit after fractional days', { firstVisit: { afterDays: 1.5 } }, 'firstVisit.afterDays'],
+    ['a first visit after more than ten years', { firstVisit: { afterDays: 3661 } }, 'firstVisit.afterDays'],
+    ['a first visit from an unknown date', { firstVisit: { afterDays: 3, from: 'delivery' } }, 'firstVisit.from'],
+    ['a first visit from the sale without a sale date', { firstVisit: { afterDays: 3, from: 'sale' } }, 'saleDate'],
+    ['a first visit with an unknown field', { firstVisit: { afterDays: 3, months: 1 } }, 'firstVisit.months'],
+    ['a first visit that is not an object', { firstVisit: 30 }, 'firstVisit'],
+    ['an auto ticket of an unknown kind', { autoTickets: ['inspection', 'relocation'] }, 'autoTickets[1]'],
+    ['auto tickets that are not a list', { autoTickets: 'inspection' }, 'autoTickets'],
     ['an at without an offset', { at: '2025-07-01T10:00:00' }, 'at'],
   ])('refuses %s', (_name, overrides, field) => {
     given()

@@ -5,7 +5,7 @@ import { validateAssetCommand } from './asset-command-validation';
 import { assetError, type AssetError, type AssetErrorCode } from './asset-errors';
 import type { AssetEvent, AssetRegistered, CoverageLength } from './asset-events';
 import { usedCount, type Asset, type AssetState } from './asset-state';
-import { DEFAULT_ASSET_TIME_ZONE, MAX_COVERAGE_MONTHS } from './asset-vocabulary';
+import { AUTO_TICKET_KINDS, DEFAULT_ASSET_TIME_ZONE, MAX_COVERAGE_MONTHS } from './asset-vocabulary';
 import { coverageYearOf } from './coverage';
 import { decideAssessRepair, decideRecordRepair } from './decide-repair';
 import { inspectionsDoneIn } from './inspections';
@@ -151,7 +151,7 @@ function consume(command: ConsumeEntitlement, asset: Asset, at: IsoInstant): Ass
 
 function registered(command: RegisterAsset, at: IsoInstant): AssetRegistered {
   const d = command.data;
-  const { ownerName, saleDate, contract, contacts, subcontractors } = d;
+  const { ownerName, saleDate, contract, contacts, subcontractors, firstVisit, autoTickets } = d;
   return {
     type: 'AssetRegistered',
     data: {
@@ -175,6 +175,9 @@ function registered(command: RegisterAsset, at: IsoInstant): AssetRegistered {
         subcontractors: subcontractors?.map((s) =>
           optional({ name: s.name, warrantyItems: [...s.warrantyItems], contact: s.contact, warrantyAmount: s.warrantyAmount }),
         ),
+        firstVisit: firstVisit && { afterDays: firstVisit.afterDays, from: firstVisit.from ?? 'acceptance' },
+        // In the vocabulary's order, each once: the same wish written twice is one wish.
+        autoTickets: autoTickets && autoTickets.length > 0 ? AUTO_TICKET_KINDS.filter((k) => autoTickets.includes(k)) : undefined,
       }),
       at,
     },

@@ -106,6 +106,7 @@ function apply(asset: Asset, event: AssetEvent): Asset {
     case 'InspectionOverdue':
     case 'RevisitDue':
     case 'RevisitOverdue':
+    case 'FirstVisitDue':
     case 'CoverageEnding':
     case 'CoverageEnded': {
       const record = { type: event.type, key: scheduleKey(event), dueOn: event.data.dueOn, at: event.data.at };
@@ -148,6 +149,8 @@ function registered(event: AssetRegistered): Asset {
     contract: d.contract ?? null,
     contacts: d.contacts ?? [],
     subcontractors: d.subcontractors ?? [],
+    firstVisit: d.firstVisit ?? null,
+    autoTickets: d.autoTickets ?? [],
     schedule: [],
     registeredAt: d.at,
     lastEventAt: d.at,

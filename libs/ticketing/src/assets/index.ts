@@ -17,5 +17,6 @@ export {
 export * from './coverage';
 export * from './inspections';
 export * from './schedule';
+export * from './schedule-tickets';
 export { decideAsset, type AssetDecision } from './decide-asset';
 export { evolveAsset } from './evolve-asset';

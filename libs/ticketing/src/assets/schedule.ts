@@ -5,6 +5,7 @@ import type { ScheduleEvent } from './asset-events';
 import type { Asset, AssetState } from './asset-state';
 import { coverageYears } from './coverage';
 import { inspectionsDoneIn } from './inspections';
+import { scheduleTicketId } from './schedule-tickets';
 
 /**
  * The asset's schedule: the dates its archive promises something on, as events owed when they
@@ -15,6 +16,8 @@ import { inspectionsDoneIn } from './inspections';
  *   `InspectionOverdue` the day after it ends with inspections not done (see `coverageYears`).
  * - `RevisitDue` on a planned revisit's date, `RevisitOverdue` `revisitGraceDays` after it
  *   when the plan has no revisit recorded.
+ * - `FirstVisitDue` `firstVisit.afterDays` after the acceptance (or the sale) when the asset asks
+ *   for a first visit and no revisit was recorded before it; met by the first revisit recorded.
  * - `CoverageEnding` `coverageEndingDays` before each category's last day, `CoverageEnded` the
  *   day after it. An extension moves the end: the notices of the new end are owed afresh, but
  *   none dated before the extension was recorded (the new end was not known then).
@@ -33,7 +36,7 @@ export type ScheduleOptions = Readonly<{
 
 export const DEFAULT_SCHEDULE_OPTIONS: ScheduleOptions = { coverageEndingDays: [30, 7], revisitGraceDays: 7 };
 
-/** What a schedule event is about, as the view groups them. */
+/** What a schedule event is about, as the view groups them (a first visit is a follow-up visit: `revisit`). */
 export type ScheduleKind = 'inspection' | 'revisit' | 'coverage';
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['inspection', 'revisit', 'coverage'];
 
@@ -52,7 +55,7 @@ export type ScheduleEntry = Readonly<{
   done: boolean;
   /** The last day the obligation may be met on time (the year's last day, the revisit's grace); a coverage's last day. */
   deadline: CalendarDate | null;
-  /** The ticket that answered the obligation, when one did (an inspection ticket of the year). */
+  /** The ticket that answered the obligation or that the schedule reported for it (an inspection ticket of the year, a revisit's ticket). */
   ticketId: string | null;
 }>;
 
@@ -64,6 +67,7 @@ const ORDER: Record<ScheduleEvent['type'], number> = {
   CoverageEnding: 3,
   InspectionDue: 4,
   RevisitDue: 5,
+  FirstVisitDue: 6,
 };
 
 /** The obligation an event is about: one event per key, ever. */
@@ -76,6 +80,8 @@ export function scheduleKey(event: ScheduleEvent): string {
     case 'RevisitDue':
     case 'RevisitOverdue':
       return `${event.type}:${event.data.plan}`;
+    case 'FirstVisitDue':
+      return 'FirstVisitDue';
     case 'CoverageEnding':
       return `CoverageEnding:${event.data.category}:${event.data.end}:${event.data.daysBefore}`;
     case 'CoverageEnded':
@@ -89,7 +95,7 @@ export function scheduleKey(event: ScheduleEvent): string {
 
 export function scheduleKindOf(type: ScheduleEvent['type']): ScheduleKind {
   if (type.startsWith('Inspection')) return 'inspection';
-  if (type.startsWith('Revisit')) return 'revisit';
+  if (type.startsWith('Revisit') || type === 'FirstVisitDue') return 'revisit';
   return 'coverage';
 }
 
@@ -119,13 +125,29 @@ export function scheduleOf(asset: Asset, options: ScheduleOptions = DEFAULT_SCHE
     }
   }
 
+  const autoRevisit = (asset.autoTickets ?? []).includes('revisit');
+  const received = new Set(asset.schedule.map((record) => record.key));
   asset.revisitPlans.forEach((plan, index) => {
     // On time through the day before RevisitOverdue falls (the planned date itself with no grace).
-    const common = { done: plan.done !== null, deadline: addDays(plan.dueOn, options.revisitGraceDays - 1), ticketId: null, applies: plan.done === null };
+    const dueKey = `RevisitDue:${index + 1}`;
+    const ticketId = autoRevisit && received.has(dueKey) ? scheduleTicketId(asset.assetId, dueKey) : null;
+    const common = { done: plan.done !== null, deadline: addDays(plan.dueOn, options.revisitGraceDays - 1), ticketId, applies: plan.done === null };
     const ids = { plan: index + 1, plannedDueOn: plan.dueOn };
     add({ type: 'RevisitDue', data: { ...due(plan.dueOn), ...ids, purpose: plan.purpose } }, common);
     add({ type: 'RevisitOverdue', data: { ...due(addDays(plan.dueOn, options.revisitGraceDays)), ...ids, graceDays: options.revisitGraceDays } }, common);
   });
+
+  const firstVisit = asset.firstVisit ?? null;
+  const fromDate = firstVisit && (firstVisit.from === 'sale' ? asset.saleDate : asset.acceptedAt);
+  if (firstVisit && fromDate) {
+    // Any revisit recorded is the first visit; one recorded before the date leaves nothing to announce.
+    const done = asset.revisits.length > 0;
+    const dueOn = addDays(fromDate, firstVisit.afterDays);
+    add(
+      { type: 'FirstVisitDue', data: { ...due(dueOn), from: firstVisit.from, fromDate, afterDays: firstVisit.afterDays } },
+      { done, deadline: addDays(dueOn, options.revisitGraceDays - 1), ticketId: null, applies: !done },
+    );
+  }
 
   for (const coverage of asset.coverages) {
     const { category, end } = coverage;

@@ -3,6 +3,7 @@ import { addDays, localDate } from './calendar-date';
 import { initialAssetState, type Asset, type AssetState } from './asset-state';
 import { evolveAsset } from './evolve-asset';
 import { localMidnight, nextScheduleDue, owedScheduleEvents, scheduleItems, scheduleKey, scheduleStatus, type ScheduleOptions } from './schedule';
+import { scheduleTicketId } from './schedule-tickets';
 import { consumed, inspected, on, registered, replay } from './testing/asset-spec';
 
 /** Runs the schedule day by day from `from` to `to` (local dates), appending what is owed each day. */
@@ -260,5 +261,69 @@ describe('what the schedule view lists', () => {
     const visited = replay(registered({ coverages: [] }), plan, { type: 'RevisitDone', data: { plannedDueOn: '2025-08-01', by: 'eng-1', outcome: 'dry', at: on('2025-08-09') } });
     // Done and never received: nothing left to list.
     expect(scheduleItems(visited)).toEqual([]);
+  });
+});
+
+describe('the first visit', () => {
+  const visit = (at: string): AssetEvent => ({ type: 'RevisitDone', data: { by: 'eng-1', outcome: 'all well', at } });
+
+  it('accepted on the last day of a month (2024-01-31), 30 days after: due 2024-03-01 (a leap February), at local midnight, once', () => {
+    const asset = replay(shanghai({ acceptedAt: '2024-01-31', at: '2024-01-31T02:00:00.000Z', firstVisit: { afterDays: 30, from: 'acceptance' } }));
+    expect(owedScheduleEvents(asset, '2024-02-29').filter((e) => e.type === 'FirstVisitDue')).toEqual([]);
+    const { raised } = follow(asset, '2024-01-31', '2024-12-31');
+    const firstVisits = raised.filter((e) => e.type === 'FirstVisitDue');
+    expect(firstVisits).toEqual([
+      { type: 'FirstVisitDue', data: { dueOn: '2024-03-01', at: '2024-02-29T16:00:00.000Z', from: 'acceptance', fromDate: '2024-01-31', afterDays: 30 } },
+    ]);
+  });
+
+  it('the same wait in a common year (accepted 2023-01-31) falls on 2 March', () => {
+    const asset = replay(shanghai({ acceptedAt: '2023-01-31', at: '2023-01-31T02:00:00.000Z', firstVisit: { afterDays: 30, from: 'acceptance' } }));
+    expect(brief(follow(asset, '2023-01-31', '2023-06-01').raised.filter((e) => e.type === 'FirstVisitDue'))).toEqual(['FirstVisitDue 2023-03-02']);
+  });
+
+  it('counts from the sale when asked, in the asset\'s zone', () => {
+    const asset = replay(
+      shanghai({ saleDate: '2023-01-05', timeZone: 'Europe/Berlin', firstVisit: { afterDays: 7, from: 'sale' } }),
+    );
+    const [due] = owedScheduleEvents(asset, '2023-01-12').filter((e) => e.type === 'FirstVisitDue');
+    expect(due).toMatchObject({ data: { dueOn: '2023-01-12', at: '2023-01-11T23:00:00.000Z', from: 'sale', fromDate: '2023-01-05' } });
+  });
+
+  it('is not owed without a firstVisit, nor once a revisit was recorded before its day', () => {
+    expect(follow(replay(shanghai()), '2023-01-10', '2025-02-01').raised.some((e) => e.type === 'FirstVisitDue')).toBe(false);
+    const visited = replay(shanghai({ firstVisit: { afterDays: 30, from: 'acceptance' } }), visit(on('2023-02-01')));
+    expect(follow(visited, '2023-01-10', '2023-12-31').raised.some((e) => e.type === 'FirstVisitDue')).toBe(false);
+  });
+
+  it('is listed as a revisit: due through the grace, overdue after, done once a revisit is recorded', () => {
+    const asset = replay(shanghai({ firstVisit: { afterDays: 30, from: 'acceptance' } }));
+    const { state } = follow(asset, '2023-01-10', '2023-02-09');
+    const item = scheduleItems(state as Asset).find((i) => i.event.type === 'FirstVisitDue')!;
+    expect([item.kind, item.dueOn, item.received, item.deadline]).toEqual(['revisit', '2023-02-09', true, '2023-02-15']);
+    expect(scheduleStatus(item, '2023-02-15')).toBe('due');
+    expect(scheduleStatus(item, '2023-02-16')).toBe('overdue');
+    const done = evolveAsset(state, visit(on('2023-02-20'))) as Asset;
+    expect(scheduleStatus(scheduleItems(done).find((i) => i.event.type === 'FirstVisitDue')!, '2023-03-01')).toBe('done');
+  });
+});
+
+describe('tickets the schedule reports', () => {
+  const plan: AssetEvent = { type: 'RevisitPlanned', data: { dueOn: '2025-08-01', purpose: 'seals', at: on('2025-07-02') } };
+
+  it('a revisit asset with autoTickets revisit lists the ticket of its plan once RevisitDue was received, the same id every time', () => {
+    const asset = replay(registered({ coverages: [], autoTickets: ['revisit'] }), plan);
+    expect(scheduleItems(asset)[0].ticketId).toBeNull();
+    const { state } = follow(asset, '2025-07-02', '2025-08-01');
+    const [due] = scheduleItems(state as Asset);
+    expect(due.ticketId).toBe(scheduleTicketId(asset.assetId, 'RevisitDue:1'));
+    expect(due.ticketId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(scheduleTicketId(asset.assetId, 'RevisitDue:2')).not.toBe(due.ticketId);
+    expect(scheduleTicketId('another-asset', 'RevisitDue:1')).not.toBe(due.ticketId);
+  });
+
+  it('without autoTickets no ticket is listed for a revisit', () => {
+    const { state } = follow(replay(registered({ coverages: [] }), plan), '2025-07-02', '2025-08-01');
+    expect(scheduleItems(state as Asset)[0].ticketId).toBeNull();
   });
 });

@@ -15,7 +15,7 @@ export class ReportTicketDto {
   category?: string;
   @EnumField(CHANNELS, { description: 'How the report came in', example: 'phone' })
   channel!: Channel;
-  @EnumField(TICKET_KINDS, { description: 'fault or consultation; relocation, rebuild and inspection need an asset', example: 'fault' })
+  @EnumField(TICKET_KINDS, { description: 'fault or consultation; relocation, rebuild, inspection and revisit need an asset', example: 'fault' })
   kind!: TicketKind;
   @EnumField(SEVERITIES, { description: 'Severity', example: 'major' })
   severity!: Severity;
