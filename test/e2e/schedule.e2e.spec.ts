@@ -219,7 +219,10 @@ describe('the schedule follower', () => {
     }
     const first = JSON.parse(rows.of(`ticket-${scheduleTicketId('auto-fitout', 'InspectionDue:1:2023-01-11')}`)[0].data) as Record<string, unknown>;
     expect(first).toMatchObject({ customerId: 'owner-auto', assetId: 'auto-fitout', kind: 'inspection', channel: 'onsite', severity: 'general', at: '2023-01-10T16:00:00.000Z' });
-    expect(first.summary).toContain('coverage year 1 (2023-01-11 to 2024-01-10)');
+    // The summary is personal data, stored sealed (see Personal data): read it opened, through the API.
+    expect(first.summary).toMatchObject({ $enc: 'v1' });
+    const opened = await a.service.get(`/v1/tickets/${scheduleTicketId('auto-fitout', 'InspectionDue:1:2023-01-11')}`);
+    expect(opened.body.summary).toContain('coverage year 1 (2023-01-11 to 2024-01-10)');
 
     const view = await eventually(
       'the schedule view with the tickets',
