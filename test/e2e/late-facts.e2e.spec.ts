@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { freePort, until } from '../support/app-process';
 import type { Client } from '../support/http-client';
-import { csvWithoutQueryTime, HOUR, iso, MINUTE, nowSecond, runCli, startViewsApp, view, withoutQueryTime, type ViewsApp } from '../support/views-scenario';
+import { askView, csvWithoutQueryTime, HOUR, iso, MINUTE, nowSecond, runCli, startViewsApp, view, withoutQueryTime, type ViewsApp } from '../support/views-scenario';
 import { lateCallAlarms } from '../support/late-call';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
@@ -205,7 +205,7 @@ describe('facts synced late, one command each, end where the same facts sent bef
   /** Every answer compared between the two stores, and before and after a rebuild. */
   async function snapshot(app: ViewsApp, minPosition: string) {
     const range = { from: at(-60), to: at(60), customerId: 'c-synced', minPosition };
-    const csv = await app.analyst.get(`/v1/views/sla-compliance/tickets?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&customerId=c-synced&format=csv&minPosition=${minPosition}`);
+    const csv = await askView(app.analyst, `/v1/views/sla-compliance/tickets?from=${encodeURIComponent(range.from)}&to=${encodeURIComponent(range.to)}&customerId=c-synced&format=csv&minPosition=${minPosition}`);
     const ticket = (await app.service.get(`/v1/tickets/${ticketId}`)).body;
     return {
       summary: await view(app.analyst, '/v1/views/sla-compliance', range),

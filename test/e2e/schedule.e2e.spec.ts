@@ -4,7 +4,7 @@ import { scheduleTicketId } from '@app/ticketing';
 import { freePort } from '../support/app-process';
 import { StoredRows } from '../support/stored-rows';
 import { WebhookReceiver } from '../support/webhook-receiver';
-import { runCli, startViewsApp, type ViewsApp } from '../support/views-scenario';
+import { askView, runCli, startViewsApp, type ViewsApp } from '../support/views-scenario';
 
 /**
  * The schedule follower end to end: the built app as child processes with a clock the test sets
@@ -116,7 +116,7 @@ describe('the schedule follower', () => {
     const ofUnit = await b.service.get('/v1/views/schedule?from=2024-01-01&to=2024-02-01&kind=inspection&customerId=owner-19&serviceUnitId=unit-east');
     expect(ofUnit.body).toMatchObject({ total: 0, items: [] });
 
-    const csv = await a.analyst.get('/v1/views/schedule?from=2025-01-01&to=2025-02-01&customerId=owner-19&format=csv');
+    const csv = await askView(a.analyst, '/v1/views/schedule?from=2025-01-01&to=2025-02-01&customerId=owner-19&format=csv');
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect(csv.text.split('\r\n')).toEqual([
@@ -234,7 +234,7 @@ describe('the schedule follower', () => {
       `InspectionDue 2023-01-11 done ${scheduleTicketId('auto-fitout', 'InspectionDue:1:2023-01-11')}`,
       `InspectionDue 2024-01-11 done ${scheduleTicketId('auto-fitout', 'InspectionDue:2:2024-01-11')}`,
     ]);
-    const visits = await a.analyst.get('/v1/views/schedule?from=2023-01-01&to=2023-03-01&customerId=owner-auto&kind=revisit&limit=500');
+    const visits = await askView(a.analyst, '/v1/views/schedule?from=2023-01-01&to=2023-03-01&customerId=owner-auto&kind=revisit&limit=500');
     expect(visits.body.items.filter((i: { assetId: string }) => i.assetId === 'auto-fitout').map((i: { type: string; dueOn: string; status: string }) => `${i.type} ${i.dueOn} ${i.status}`)).toEqual([
       'FirstVisitDue 2023-02-09 overdue',
     ]);

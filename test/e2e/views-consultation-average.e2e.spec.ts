@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { csvLines, DAY, Desk, figures, HOUR, iso, MINUTE, monthKey, monthStart, nowSecond, SECOND, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
+import { askView, csvLines, DAY, Desk, figures, HOUR, iso, MINUTE, monthKey, monthStart, nowSecond, SECOND, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
 
 /**
  * consultationAverage (DESIGN section 6): the mean report-to-restore business time of the
@@ -155,7 +155,7 @@ describe('consultationAverage', () => {
   });
 
   it('as CSV: the consultation line carries average and averageMet, not the clock columns', async () => {
-    const answer = await app.analyst.get(`/v1/views/sla-compliance?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
+    const answer = await askView(app.analyst, `/v1/views/sla-compliance?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     const [header, ...lines] = csvLines(answer.text);

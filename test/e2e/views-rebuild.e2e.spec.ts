@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DAY, Desk, figures, HOUR, iso, kind, MINUTE, monthStart, nowSecond, runCli, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
+import { askView, DAY, Desk, figures, HOUR, iso, kind, MINUTE, monthStart, nowSecond, runCli, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
 import { csvWithoutQueryTime, withoutQueryTime } from '../support/views-scenario';
 
 /**
@@ -35,7 +35,7 @@ const rows = (params: Record<string, string | number | undefined> = {}) =>
 
 /** Every answer the test compares before and after the rebuild. */
 async function snapshot() {
-  const csv = await app.analyst.get(`/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=500&minPosition=${desk.position}`);
+  const csv = await askView(app.analyst, `/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=500&minPosition=${desk.position}`);
   return {
     all: await compliance(),
     byMonth: await compliance({ groupBy: 'month' }),

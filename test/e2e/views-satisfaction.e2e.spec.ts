@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { csvLines, DAY, Desk, HOUR, iso, kind, MINUTE, monthKey, monthStart, nowSecond, startViewsApp, view, type ViewsApp } from '../support/views-scenario';
+import { askView, csvLines, DAY, Desk, HOUR, iso, kind, MINUTE, monthKey, monthStart, nowSecond, startViewsApp, view, type ViewsApp } from '../support/views-scenario';
 
 /**
  * GET /v1/views/satisfaction (DESIGN sections 7-8): ratings per kind against the policy's targets
@@ -262,7 +262,7 @@ describe('GET /v1/views/satisfaction, hand-computed', () => {
   });
 
   it('format=csv: one line per group and kind', async () => {
-    const answer = await app.analyst.get(`/v1/views/satisfaction?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
+    const answer = await askView(app.analyst, `/v1/views/satisfaction?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(answer.headers.get('content-disposition')).toBe('attachment; filename="satisfaction.csv"');
@@ -276,7 +276,7 @@ describe('GET /v1/views/satisfaction, hand-computed', () => {
       `${KEY1},product,1,1,1,0.95,true`,
     ]);
     // A kind nothing rated: empty rate and met.
-    const beta = await app.analyst.get(`/v1/views/satisfaction?from=${RANGE.from}&to=${RANGE.to}&customerId=c-b&format=csv`);
+    const beta = await askView(app.analyst, `/v1/views/satisfaction?from=${RANGE.from}&to=${RANGE.to}&customerId=c-b&format=csv`);
     expect(csvLines(beta.text)).toEqual([
       'key,kind,rated,satisfied,rate,target,met',
       'all,consultation,2,1,0.5,0.98,false',

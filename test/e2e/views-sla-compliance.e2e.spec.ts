@@ -1,22 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  csvLines,
-  DAY,
-  dayKey,
-  Desk,
-  figures,
-  HOUR,
-  iso,
-  isoWeekKey,
-  MINUTE,
-  monthKey,
-  monthStart,
-  nowSecond,
-  startViewsApp,
-  view,
-  type TicketScript,
-  type ViewsApp,
-} from '../support/views-scenario';
+import { askView, csvLines, DAY, dayKey, Desk, figures, HOUR, iso, isoWeekKey, MINUTE, monthKey, monthStart, nowSecond, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
 
 /**
  * GET /v1/views/sla-compliance and /v1/views/sla-compliance/tickets against a scenario whose every
@@ -785,12 +768,12 @@ describe('GET /v1/views/sla-compliance/tickets: per-ticket rows', () => {
       new RegExp(`^${T5.id},restoration,breached,false,${iso(T5.reportedAt)},it-support-plan,1,general,c-alpha,,PT8H,${iso(T5.reportedAt)},${iso(T5.at(8 * HOUR))},,\\d+,0$`),
     );
     // CSV pages like JSON: limit=3 gives three rows.
-    const paged = await app.analyst.get(`/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=3&offset=1`);
+    const paged = await askView(app.analyst, `/v1/views/sla-compliance/tickets?from=${RANGE.from}&to=${RANGE.to}&format=csv&limit=3&offset=1`);
     expect(csvLines(paged.text)).toHaveLength(1 + 3);
   });
 
   it('the aggregate as CSV: one line per group and metric', async () => {
-    const answer = await app.analyst.get(`/v1/views/sla-compliance?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
+    const answer = await askView(app.analyst, `/v1/views/sla-compliance?from=${RANGE.from}&to=${RANGE.to}&groupBy=month&format=csv&minPosition=${desk.position}`);
     expect(answer.status).toBe(200);
     expect(answer.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(answer.headers.get('content-disposition')).toBe('attachment; filename="sla-compliance.csv"');

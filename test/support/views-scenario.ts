@@ -296,20 +296,26 @@ export function qs(params: Record<string, string | number | undefined>): string 
 }
 
 /**
- * GETs a view as the analyst, expecting 200; returns the body. A 503 VIEW_NOT_CAUGHT_UP (the view
- * had not reached `minPosition` within the server's wait) is asked again after its Retry-After, as
- * the API tells clients to, for up to a minute: on a loaded machine a projection can take longer
- * than one wait to catch up, and that is not what these tests are about.
+ * GETs a view (`pathAndQuery`), asking again after the Retry-After of a 503 VIEW_NOT_CAUGHT_UP
+ * (the view had not reached `minPosition` within the server's wait) or VIEW_NOT_READY (a view
+ * still being built), as the API tells clients to, for up to a minute: on a loaded machine a
+ * projection can take longer than that, and that is not what these tests are about.
  */
-export async function view(client: Client, path: string, params: Record<string, string | number | undefined> = {}): Promise<any> {
+export async function askView(client: Client, pathAndQuery: string): Promise<HttpAnswer> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const answer = await client.get(`${path}${qs(params)}`);
-    if (answer.status === 200) return answer.body;
-    const behind = answer.status === 503 && answer.body?.code === 'VIEW_NOT_CAUGHT_UP';
-    if (!behind || Date.now() > deadline) throw new Error(`GET ${path}${qs(params)}: expected 200, got ${answer.status}: ${answer.text}`);
+    const answer = await client.get(pathAndQuery);
+    const behind = answer.status === 503 && ['VIEW_NOT_CAUGHT_UP', 'VIEW_NOT_READY'].includes(answer.body?.code);
+    if (!behind || Date.now() > deadline) return answer;
     await new Promise((done) => setTimeout(done, 1_000 * Number(answer.headers.get('retry-after') ?? 1)));
   }
+}
+
+/** GETs a view as the analyst, expecting 200 (after `askView`'s retries); returns the body. */
+export async function view(client: Client, path: string, params: Record<string, string | number | undefined> = {}): Promise<any> {
+  const answer = await askView(client, `${path}${qs(params)}`);
+  if (answer.status !== 200) throw new Error(`GET ${path}${qs(params)}: expected 200, got ${answer.status}: ${answer.text}`);
+  return answer.body;
 }
 
 /** The figures of one metric in an sla-compliance group. */
