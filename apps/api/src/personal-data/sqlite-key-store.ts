@@ -55,11 +55,27 @@ export class SqliteKeyStore implements KeyStore {
    * customer's first command does not stop every other request for the length of an fsync.
    */
   async keyFor(customerId: string, now: string): Promise<DataKey> {
+    // A customer's live key is looked up and unwrapped once, not on every command; an erasure
+    // in this process forgets it (another process keeps it until it restarts, as it keeps its
+    // open keys: see Personal data in the README).
+    const known = this.live.get(customerId);
+    if (known) return known;
     const live = this.liveKey(customerId);
-    if (live) return live;
+    if (live) return this.remember(customerId, live);
     const created = this.createKey(customerId, now);
     await syncFile(existsSync(`${this.path}-wal`) ? `${this.path}-wal` : this.path);
-    return created;
+    return this.remember(customerId, created);
+  }
+
+  /** Live keys by customer, at most LIVE_KEYS_KEPT of them (the oldest goes first). */
+  private readonly live = new Map<string, DataKey>();
+  /** The (customer, stream) pairs this process noted: a stream is noted once, not on every append. */
+  private readonly noted = new Set<string>();
+
+  private remember(customerId: string, key: DataKey): DataKey {
+    if (this.live.size >= LIVE_KEYS_KEPT) this.live.delete(this.live.keys().next().value!);
+    this.live.set(customerId, key);
+    return key;
   }
 
   private liveKey(customerId: string): DataKey | undefined {
@@ -90,6 +106,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async destroy(customerId: string, now: string): Promise<string[]> {
+    this.live.delete(customerId);
     this.db.pragma('synchronous = FULL');
     try {
       const destroyed = this.db
@@ -119,9 +136,13 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async noteStream(customerId: string, stream: string): Promise<void> {
+    const pair = `${customerId}\u0000${stream}`;
+    if (this.noted.has(pair)) return;
     this.db
       .prepare('INSERT OR IGNORE INTO customer_streams (customer_id, stream) VALUES (?, ?)')
       .run(customerId, stream);
+    if (this.noted.size >= NOTED_STREAMS_KEPT) this.noted.clear();
+    this.noted.add(pair);
   }
 
   async streamsOf(customerId: string): Promise<string[]> {
@@ -151,6 +172,11 @@ export class SqliteKeyStore implements KeyStore {
     }
   }
 }
+
+/** How many customers' live keys a process keeps unwrapped in memory. */
+const LIVE_KEYS_KEPT = 10_000;
+/** How many noted (customer, stream) pairs a process remembers before it starts over. */
+const NOTED_STREAMS_KEPT = 100_000;
 
 /** fsync of a file, on libuv's thread pool. */
 async function syncFile(path: string): Promise<void> {
