@@ -13,7 +13,7 @@ import { infoRow, limitRow, quantile, quickMode, runStandalone, tempDir, type Be
 const SAMPLES = 2000;
 
 function leafEvent(i: number): LeafEvent {
-  return { stream: `ticket-${(i % 50_000).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`, revision: Math.floor(i / 50_000), position: { commit: BigInt(i), prepare: BigInt(i) }, hash: (i * 2654435761).toString(16).padStart(64, '0') };
+  return { stream: `ticket-${(i % 50_000).toString(16).padStart(8, '0')}-0000-4000-8000-000000000000`, revision: Math.floor(i / 50_000), position: { commit: BigInt(i), prepare: BigInt(i) }, hash: (i * 2654435761).toString(16).padStart(64, '0'), seal: (i * 40503).toString(16).padStart(64, '0') };
 }
 
 function timed(samples: number, work: () => void): number[] {

@@ -15,9 +15,9 @@ const text = ['ticket-log-tree-head:v1', head.logId, String(head.treeSize), head
 const logId = sha(key.export({ type: 'spki', format: 'der' })).toString('hex');
 const headSigned = head.logId === logId && verify(null, Buffer.from(text), key, Buffer.from(head.signature, 'base64'));
 
-// The leaf data: stream, revision, position and chain hash, each as a 4-byte big-endian length and UTF-8 text.
-const { stream, revision, position, hash } = answer.leaf;
-const fields = [stream, String(revision), String(position), hash ?? ''].map((field) => Buffer.from(field, 'utf8'));
+// The leaf data: stream, revision, position, chain hash and seal, each as a 4-byte big-endian length and UTF-8 text.
+const { stream, revision, position, hash, seal } = answer.leaf;
+const fields = [stream, String(revision), String(position), hash ?? '', seal ?? ''].map((field) => Buffer.from(field, 'utf8'));
 const leafData = Buffer.concat(fields.flatMap((field) => [Buffer.from([0, 0, 0, 0].map((_, i) => (field.length >>> (24 - 8 * i)) & 255)), field]));
 const leaf = sha(Buffer.from([0]), leafData);
 

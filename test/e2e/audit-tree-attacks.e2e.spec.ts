@@ -180,6 +180,25 @@ describe('verify --since a saved head', () => {
     expect(answer.stdout).toContain(`UNSEALED ${stream} revision ${revision} at position ${position} carries no seal`);
   });
 
+  it('names the first event whose seal was stripped: a saved head covers every seal', async () => {
+    const dir = copyOfData();
+    const all = rows(dir);
+    // Without any seal the seal check has nothing to start from; the leaves of the saved head still hold them.
+    await attack(
+      dir,
+      all.map((row) => {
+        const metadata = JSON.parse(row.metadata);
+        delete metadata.seal;
+        return { sql: 'UPDATE events SET metadata = ? WHERE position = ?', params: [JSON.stringify(metadata), row.position] };
+      }),
+    );
+    const plain = await runCli(['verify'], { DATA_DIR: dir });
+    expect(plain.code).toBe(0);
+    const answer = await verifySince(dir);
+    expect(answer.code).toBe(3);
+    expect(firstLine(answer)).toMatch(new RegExp(`^NOT CONSISTENT with .*: REWRITTEN .* event ${all[0].position}: the log has ${all[0].stream} revision ${all[0].revision} at position ${all[0].position}`));
+  });
+
   it('names the forged event UNSEALED after the API started again and signed it into the tree', async () => {
     const dir = copyOfData();
     const { position, stream, revision } = await forgeAfterLast(dir);

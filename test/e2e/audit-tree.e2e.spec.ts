@@ -78,8 +78,10 @@ describe('the verifiable log over HTTP', () => {
     expect(history.length).toBe(3);
     for (const event of history) {
       const answer = expectOk(await as('auditor').get(`/v1/audit/proofs/inclusion?stream=ticket-${ticketId}&revision=${event.revision}`)).body;
-      expect(answer.leaf).toEqual({ stream: `ticket-${ticketId}`, revision: event.revision, position: event.position, hash: event.hash });
-      const leaf = leafHashOf({ stream: answer.leaf.stream, revision: event.revision, position: parsePosition(event.position)!, hash: event.hash });
+      // Every event the API appends carries its seal, and the leaf covers it.
+      expect(event.metadata.seal).toMatch(/^[0-9a-f]{64}$/);
+      expect(answer.leaf).toEqual({ stream: `ticket-${ticketId}`, revision: event.revision, position: event.position, hash: event.hash, seal: event.metadata.seal });
+      const leaf = leafHashOf({ stream: answer.leaf.stream, revision: event.revision, position: parsePosition(event.position)!, hash: event.hash, seal: event.metadata.seal });
       expect(verifyInclusion(leaf, answer.leafIndex, answer.treeSize, answer.auditPath.map(hex), hex(answer.treeHead.rootHash))).toBe(true);
       expect(verifyTreeHead(createPublicKey(publicKeyPem), answer.treeHead)).toBe(true);
     }

@@ -1,6 +1,7 @@
 import { Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   chainHashOf,
+  sealOf,
   comparePositions,
   followsPages,
   leafHashOf,
@@ -36,7 +37,7 @@ const GATHER_MS = 20;
 const GATHER_MAX = 5000;
 
 export function leafOf(event: RecordedEvent): LeafEvent {
-  return { stream: event.stream, revision: event.revision, position: event.position, hash: chainHashOf(event.metadata) };
+  return { stream: event.stream, revision: event.revision, position: event.position, hash: chainHashOf(event.metadata), seal: sealOf(event.metadata) };
 }
 
 /** Start-up stops with this when the log no longer holds what the tree says it held. */
@@ -151,7 +152,7 @@ export class LogTree implements OnApplicationBootstrap, BeforeApplicationShutdow
     return {
       leafIndex: leaf.index,
       treeSize: head.treeSize,
-      leaf: { stream, revision, position: leaf.position, hash: chainHashOf(event.metadata) },
+      leaf: { stream, revision, position: leaf.position, hash: chainHashOf(event.metadata), seal: sealOf(event.metadata) },
       leafHash: leaf.hash.toString('hex'),
       auditPath: hex(this.tree.inclusionProof(leaf.index, head.treeSize)),
       treeHead: head,

@@ -63,7 +63,7 @@ describe('auditLogSince', () => {
     const signed = headOf(40);
     const shorter = TreeFile.open(join(dir, 'tree-longer.db'));
     try {
-      shorter.append([...events.map(leafOf), { stream: 'note-0', revision: 99, position: { commit: 40n, prepare: 40n }, hash: 'a'.repeat(64) }]);
+      shorter.append([...events.map(leafOf), { stream: 'note-0', revision: 99, position: { commit: 40n, prepare: 40n }, hash: 'a'.repeat(64), seal: '' }]);
       shorter.saveHead(signTreeHead(privateKey, { treeSize: 41, rootHash: shorter.rootAt(41).toString('hex'), timestamp: signed.timestamp }));
     } finally {
       shorter.close();

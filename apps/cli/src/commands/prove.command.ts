@@ -38,7 +38,7 @@ export class ProveCommand extends CommandRunner {
         return {
           revision: event.revision,
           leafIndex: leaf.index,
-          leaf: { stream, revision: event.revision, position: leaf.position, hash: leafOf(event).hash },
+          leaf: { stream, revision: event.revision, position: leaf.position, hash: leafOf(event).hash, seal: leafOf(event).seal },
           leafHash: leafHash.toString('hex'),
           auditPath: auditPath.map((hash) => hash.toString('hex')),
         };

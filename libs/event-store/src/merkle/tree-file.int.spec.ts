@@ -21,6 +21,7 @@ const event = (i: number, position: Position = { commit: BigInt(i), prepare: Big
   revision: Math.floor(i / 7),
   position,
   hash: i.toString(16).padStart(64, '0'),
+  seal: i % 3 === 0 ? '' : (i * 7).toString(16).padStart(64, '0'),
 });
 
 describe('TreeFile (tree.db)', () => {
