@@ -10,7 +10,8 @@ import {
   type EventStore,
   type RecordedEvent,
 } from '@app/event-store';
-import { ChainVerifier } from '@app/event-store';
+import { chainEvents, ChainVerifier } from '@app/event-store';
+import { verifyStore } from '../../apps/api/src/audit/verify-chains';
 import { EsdbEventStore, STORE_IDENTITY_STREAM } from '@app/event-store/esdb/esdb-event-store';
 import { hasReached, ProjectionRunner, ReadModelStore, tableNamesFor, type Projection, type TableNames } from '@app/projections';
 import { EsdbFaultInjector } from './esdb-fault-injector';
@@ -129,6 +130,16 @@ describe('EventStoreDB adapter against the fault injector', () => {
     expect(seen).toEqual(['A', 'B']);
     expect(store.foreignEventsSkipped()).toMatchObject({ count: 4 });
     expect(store.foreignEventsSkipped().last).toMatch(/billing-7 revision 1 \(InvoiceJson\): JSON data that is not an object/);
+  });
+
+  it('verify of the log reports the foreign events it passed over, and still passes the chains', async () => {
+    await store.append('ticket-1', chainEvents('ticket-1', undefined, [{ type: 'A', data: { n: 1 } }]));
+    injector.writeForeign('billing-7', 'InvoiceBlob', 'application/octet-stream', new Uint8Array([0xff, 0x00, 0x13]));
+    const [first] = await collect(store.readStream('ticket-1'));
+    await store.append('ticket-1', chainEvents('ticket-1', first, [{ type: 'B', data: { n: 2 } }]));
+    const verification = await verifyStore(store);
+    expect(verification).toMatchObject({ ok: true, checkedEvents: 2, broken: [], foreignEvents: { skipped: 1 } });
+    expect(verification.foreignEvents?.last).toMatch(/billing-7 revision 0 \(InvoiceBlob\)/);
   });
 
   it('a restart with an append in flight: OUTCOME_UNKNOWN (it was written), and the next append goes through', async () => {

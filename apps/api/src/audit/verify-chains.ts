@@ -2,6 +2,7 @@ import {
   ChainVerifier,
   CorruptStoredEvent,
   readsStoredText,
+  reportsForeignEvents,
   StreamNotFound,
   UNREADABLE_EVENT,
   type ChainBreak,
@@ -16,6 +17,12 @@ export interface Verification {
   readonly checkedStreams: number;
   readonly checkedEvents: number;
   readonly broken: ChainBreak[];
+  /**
+   * Events of other writers the walk passed over (EventStoreDB: non-JSON, another content type,
+   * malformed JSON, not an object): not in any chain and not a failure, reported so an auditor sees
+   * them. Absent on a store that holds only the engine's events (SQLite).
+   */
+  readonly foreignEvents?: { readonly skipped: number; readonly last?: string };
 }
 
 /** Events checked between two turns of the event loop when the store hands out events one by one. */
@@ -31,6 +38,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 export async function verifyStore(store: EventStore, stream?: string, onProgress?: (checked: number) => void): Promise<Verification> {
   const verifier = new ChainVerifier();
+  const foreignBefore = reportsForeignEvents(store) ? store.foreignEventsSkipped().count : undefined;
   try {
     if (readsStoredText(store)) await checkStoredText(verifier, stream ? store.readStreamText(stream) : store.readAllText(), onProgress);
     else await checkRecorded(verifier, store, stream, onProgress);
@@ -40,7 +48,12 @@ export async function verifyStore(store: EventStore, stream?: string, onProgress
     }
     throw error;
   }
-  return { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
+  const verification = { ok: verifier.broken.length === 0, checkedStreams: verifier.checkedStreams, checkedEvents: verifier.checkedEvents, broken: verifier.broken };
+  if (foreignBefore === undefined || !reportsForeignEvents(store)) return verification;
+  // The adapter counts every foreign event it passes, on any read: the walk's share is the difference.
+  const after = store.foreignEventsSkipped();
+  const skipped = after.count - foreignBefore;
+  return { ...verification, foreignEvents: skipped > 0 ? { skipped, last: after.last } : { skipped } };
 }
 
 /** A store that hands out its stored text: the chain is checked on the text, unreadable events included. */

@@ -22,6 +22,9 @@ export class VerifyCommand extends CommandRunner {
         `${result.ok ? 'OK' : 'BROKEN'}: ${result.checkedEvents} events in ${result.checkedStreams} streams checked in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
       );
       for (const broken of result.broken) process.stdout.write(`  ${broken.stream} revision ${broken.revision}: ${broken.reason}\n`);
+      if (result.foreignEvents?.skipped) {
+        process.stdout.write(`NOTE ${result.foreignEvents.skipped} events of other writers passed over (in no chain); the last: ${result.foreignEvents.last}\n`);
+      }
     }
     if (!result.ok) process.exitCode = 3;
   }
