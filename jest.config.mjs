@@ -1,4 +1,4 @@
-// Jest runs in ESM mode: the Nest 12 packages are ESM-only (see STACK notes in the README).
+// Jest runs in ESM mode: the Nest 12 packages are ESM-only (see docs/testing.md).
 const swc = [
   '@swc/jest',
   {

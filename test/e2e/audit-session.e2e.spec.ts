@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { bodies, expectOk, reportBody, startTestApp, timeline, type TestApp } from './harness';
 
 /**
- * An auditor's session from start to verdict, as the README shows it: find a customer's ticket in
+ * An auditor's session from start to verdict, as docs/audit.md shows it: find a customer's ticket in
  * the log, read its history, replay it as it stood at a moment, verify the whole store, export it.
  * Every step is `ticket-audit` on the compiled CLI, beside the running API.
  */

@@ -11,7 +11,7 @@ import { api, TEST_API_KEYS } from '../support/http-client';
 import { reportBody } from '../e2e/harness';
 
 /**
- * A backup finishes under a steady write load (README Guarantees, "Backups"): on a store of about
+ * A backup finishes under a steady write load (docs/guarantees.md, "Backups"): on a store of about
  * 110 MB, with eight clients sending commands over HTTP for the whole run, `backup <file>` ends,
  * and the copy verifies (every hash chain intact, every event of the copy checked). A backup that
  * copies a few pages at a time starts again whenever the API commits between two of its steps: at

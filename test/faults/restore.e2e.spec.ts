@@ -11,7 +11,7 @@ import { reportBody } from '../e2e/harness';
 import { WebhookReceiver } from '../support/webhook-receiver';
 
 /**
- * Restore an operator can trust (README "Backups"). `restore` refuses while the API has the store
+ * Restore an operator can trust (docs/operations.md, "Backups and restores"). `restore` refuses while the API has the store
  * open, and changes nothing then. Restored to an older backup (the API stopped), the store takes
  * new commands whose events land on the positions the lost events had: they are projected into the
  * views and delivered to a webhook, because the restore removed the views and moved the webhook

@@ -7,7 +7,7 @@ import { writeChainedStore } from '../support/chained-store';
 import { api, TEST_API_KEYS } from '../support/http-client';
 
 /**
- * A verify of the whole log does not stop the server (README Guarantees, "Heavy audits"): on a
+ * A verify of the whole log does not stop the server (docs/guarantees.md, "Heavy audits"): on a
  * store of 200,000 chained events, `GET /health/live` probed every 10 ms while
  * `GET /v1/audit/verify` runs answers with a p99 under 100 ms and never later than 250 ms. One
  * verify runs at a time: a second request for the same check joins the running one, a request for

@@ -15,7 +15,7 @@ import { api, TEST_API_KEYS } from '../support/http-client';
  * at cloud metadata, loopback or private addresses are refused unless WEBHOOK_ALLOWED_HOSTS names
  * the host; a name that resolves to loopback when a delivery connects is refused then; a
  * receiver that streams 500 MB back costs the server no memory to speak of; deliveries carry a
- * timestamped signature that the README's receiver check accepts, and refuses when it should;
+ * timestamped signature that the receiver check in docs/api.md accepts, and refuses when it should;
  * the delivery log is pruned after WEBHOOK_RETENTION_DAYS.
  */
 
@@ -84,14 +84,14 @@ const reportTicket = (baseUrl: string, summary: string) =>
 
 type Verify = (secret: string, rawBody: string | Buffer, headers: Record<string, unknown>, nowSeconds?: number) => boolean;
 
-/** The receiver check exactly as the README prints it, run in a context of its own. */
-function readmeVerifier(): Verify {
-  const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
-  const code = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((block) => block.includes('function verifyWebhook'));
-  if (!code) throw new Error('the README shows no verifyWebhook receiver check');
+/** The receiver check exactly as docs/api.md prints it, run in a context of its own. */
+function documentedVerifier(): Verify {
+  const guide = readFileSync(join(process.cwd(), 'docs/api.md'), 'utf8');
+  const code = [...guide.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]).find((block) => block.includes('function verifyWebhook'));
+  if (!code) throw new Error('docs/api.md shows no verifyWebhook receiver check');
   const require = (name: string) => {
     if (name === 'node:crypto' || name === 'crypto') return crypto;
-    throw new Error(`the README's check requires ${name}`);
+    throw new Error(`the check in docs/api.md requires ${name}`);
   };
   return runInNewContext(`${code}\nverifyWebhook;`, { require, Buffer }) as Verify;
 }
@@ -198,12 +198,12 @@ describe('with WEBHOOK_ALLOWED_HOSTS=127.0.0.1', () => {
     }
   });
 
-  it('delivers to an allow-listed loopback receiver, signed so that the README check accepts it, and refuses what it should', async () => {
+  it('delivers to an allow-listed loopback receiver, signed so that the check in docs/api.md accepts it, and refuses what it should', async () => {
     const created = await api(app.baseUrl).as('admin').post('/v1/webhooks', { url: `http://127.0.0.1:${receiver.port}/hook`, eventTypes: ['TicketReported'], secret: SECRET });
     expect(created.status).toBe(201);
     expect((await reportTicket(app.baseUrl, 'signed')).status).toBe(201);
     const { headers, body } = await until('the delivery', async () => receiver.received[0]);
-    const verify = readmeVerifier();
+    const verify = documentedVerifier();
     const timestamp = Number(headers['x-signature-timestamp']);
     expect(Math.abs(timestamp - Date.now() / 1000)).toBeLessThan(120);
 

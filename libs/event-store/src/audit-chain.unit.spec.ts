@@ -47,7 +47,7 @@ describe('the audit hash chain', () => {
     expect(first.metadata.hash).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it('hashes as the README tells a third party to check it', () => {
+  it('hashes as docs/audit.md tells a third party to check it', () => {
     const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
     const canon = (v: unknown): string =>
       v === null || typeof v !== 'object'

@@ -9,11 +9,12 @@ import { appendChained } from '../commands/stream-commands';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { isEnvelope, open } from './envelope';
 import { PersonalDataCipher } from './personal-data-cipher';
+import { PERSONAL_DATA_ERASED_SCHEMA_VERSION, type PersonalDataErased } from './personal-data-erased';
 
 /** The stream of a customer's erasures: it holds no personal data, only who asked, when and why. */
 export const customerStream = (customerId: string) => `customer-${customerId}`;
 
-export const PERSONAL_DATA_ERASED = 'PersonalDataErased';
+export const PERSONAL_DATA_ERASED: PersonalDataErased['type'] = 'PersonalDataErased';
 
 /** What an erasure request says about itself; neither may hold the customer's personal data. */
 export interface ErasureRequest {
@@ -82,8 +83,8 @@ export class CustomerPersonalData {
           this.store,
           stream,
           recorded,
-          [{ type: PERSONAL_DATA_ERASED, data: { customerId, keyIds: live, reason: request.reason, requestedBy: request.requestedBy, at: now } }],
-          () => 1,
+          [{ type: PERSONAL_DATA_ERASED, data: { customerId, keyIds: live, reason: request.reason, requestedBy: request.requestedBy, at: now } } satisfies PersonalDataErased],
+          () => PERSONAL_DATA_ERASED_SCHEMA_VERSION,
           { commandId, correlationId: commandId, causationId: commandId, actor: { name: actor.keyId, role: actor.role } },
           now,
         );

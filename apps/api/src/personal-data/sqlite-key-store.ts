@@ -57,7 +57,7 @@ export class SqliteKeyStore implements KeyStore {
   async keyFor(customerId: string, now: string): Promise<DataKey> {
     // A customer's live key is looked up and unwrapped once, not on every command; an erasure
     // in this process forgets it (another process keeps it until it restarts, as it keeps its
-    // open keys: see Personal data in the README).
+    // open keys: see "Personal-data keys" in docs/operations.md).
     const known = this.live.get(customerId);
     if (known) return known;
     const live = this.liveKey(customerId);

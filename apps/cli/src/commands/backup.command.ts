@@ -6,7 +6,7 @@ import { CliContext } from '../cli-context';
 
 export function sqlitePath(config: AppConfig): string {
   if (config.eventStore.kind !== 'sqlite') {
-    throw new Error('backup and restore are for the embedded SQLite store; EventStoreDB has its own backup procedure (see the README)');
+    throw new Error('backup and restore are for the embedded SQLite store; EventStoreDB has its own backup procedure (see docs/operations.md, "Backups and restores")');
   }
   return config.eventStore.path;
 }
