@@ -90,11 +90,11 @@ async function sample(port: number, second: number): Promise<Sample> {
   const text = (await send(port, 'GET', '/metrics')).body;
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   const lag: Record<string, number> = {};
-  for (const match of text.matchAll(/^ticket_engine_projection_lag\{projection="([^"]+)"\} (\S+)$/gm)) lag[match[1]] = Number(match[2]);
+  for (const match of text.matchAll(/^ticket_engine_projection_lag_positions\{projection="([^"]+)"\} (\S+)$/gm)) lag[match[1]] = Number(match[2]);
   return {
     second,
     rssMb: gauge('process_resident_memory_bytes') / 2 ** 20,
-    heapMb: gauge('nodejs_heap_used_bytes') / 2 ** 20,
+    heapMb: gauge('nodejs_heap_size_used_bytes') / 2 ** 20,
     lag,
     head: gauge('ticket_engine_store_head_position'),
   };

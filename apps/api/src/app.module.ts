@@ -10,6 +10,7 @@ export interface AppOverrides {
 }
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { AssetsModule } from './assets/assets.module';
@@ -42,6 +43,7 @@ export class AppModule {
             autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
           }),
         }),
+        TelemetryModule.forRoot(config),
         EventStoreModule.forRoot(config, overrides.decorateEventStore),
         AuthModule.forRoot(config),
         HealthModule,
