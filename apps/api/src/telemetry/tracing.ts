@@ -10,14 +10,24 @@ export const CORRELATION_ID = 'ticket_engine.correlation_id';
  * Starts the OpenTelemetry SDK from the standard OTEL_* variables (OTLP exporter unless
  * OTEL_TRACES_EXPORTER says otherwise); called only when tracing is on, before the app is built.
  * No instrumentation library patches anything: the engine makes its own spans (request, command,
- * decide, append, projection batch, webhook delivery). Returns what flushes and stops it.
+ * decide, append, projection batch, webhook delivery). Returns what flushes and stops it (within 2 s).
  */
 export async function startTracing(): Promise<() => Promise<void>> {
   const { NodeSDK } = await import('@opentelemetry/sdk-node');
   const sdk = new NodeSDK({ serviceName: process.env.OTEL_SERVICE_NAME ?? 'service-ticket-engine', instrumentations: [] });
   sdk.start();
-  return () => sdk.shutdown();
+  return () => {
+    // A collector that does not answer must not hold the shutdown: what is not sent by then is lost.
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer from the trace collector within ${EXPORT_AT_SHUTDOWN_MS} ms`)), EXPORT_AT_SHUTDOWN_MS);
+    });
+    return Promise.race([sdk.shutdown(), late]).finally(() => clearTimeout(timer));
+  };
 }
+
+/** How long the spans still buffered at shutdown may take to reach the collector. */
+const EXPORT_AT_SHUTDOWN_MS = 2000;
 
 /** A server span for one HTTP request, continuing the caller's trace when it sent `traceparent`. */
 export function startRequestSpan(method: string, headers: Record<string, string | string[] | undefined>): Span {
