@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
 
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -130,12 +131,49 @@ export function writeResults(path: string, rows: readonly BenchRow[], extra: Rec
   writeFileSync(path, `${JSON.stringify({ ...extra, rows }, null, 2)}\n`);
 }
 
-export const quickMode = (): boolean => process.argv.includes('--quick');
-export const freshMode = (): boolean => process.argv.includes('--fresh');
+/**
+ * Every option the benchmarks take, parsed by node:util's parseArgs: an unknown option or one
+ * without its value stops the run with the library's message instead of being ignored.
+ * Positionals are left to the helper scripts that take them (profile, raw-server, rebuild-child).
+ */
+const BENCH_OPTIONS = {
+  quick: { type: 'boolean' },
+  fresh: { type: 'boolean' },
+  json: { type: 'string' },
+  only: { type: 'string' },
+  'api-env': { type: 'string' },
+  'cpu-prof': { type: 'string' },
+  seconds: { type: 'string' },
+  rate: { type: 'string' },
+  'max-rss-growth-mb': { type: 'string' },
+} as const;
 
-export function argValue(name: string): string | undefined {
-  const at = process.argv.indexOf(name);
-  return at > 0 ? process.argv[at + 1] : undefined;
+let parsed: ReturnType<typeof parseBenchArgs> | undefined;
+function parseBenchArgs() {
+  return parseArgs({ args: process.argv.slice(2), options: BENCH_OPTIONS, strict: true, allowPositionals: true }).values;
+}
+
+/** The benchmark's command-line options, parsed once. */
+export function benchArgs(): ReturnType<typeof parseBenchArgs> {
+  return (parsed ??= parseBenchArgs());
+}
+
+export const quickMode = (): boolean => benchArgs().quick === true;
+export const freshMode = (): boolean => benchArgs().fresh === true;
+
+/** A string option's value (`argValue('--json')`), undefined when not given. */
+export function argValue(name: `--${keyof typeof BENCH_OPTIONS}`): string | undefined {
+  const value = benchArgs()[name.slice(2) as keyof typeof BENCH_OPTIONS];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A positive number option, or `fallback` when not given. */
+export function numberArg(name: `--${keyof typeof BENCH_OPTIONS}`, fallback: number): number {
+  const text = argValue(name);
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number, not ${text}`);
+  return value;
 }
 
 /** Runs a benchmark as a program: prints its table and, with `--json <file>`, writes its rows. */

@@ -17,10 +17,10 @@ import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
-import { freePort, median, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
+import { argValue, freePort, median, quickMode, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 import { runLoad, type LoadResult, type Send } from './http-load';
 
-const quick = process.argv.includes('--quick');
+const quick = quickMode();
 const CONCURRENCY = 32;
 const RUNS = 3;
 const DURATION_MS = quick ? 2500 : 10000;
@@ -36,17 +36,14 @@ const KEY = 'service-bench-key-0123456789';
 const auth = { authorization: `Bearer ${KEY}` };
 
 /** With `--cpu-prof <dir>`, the API runs under the V8 CPU profiler (read it with `node dist/bench/profile.js top <file>`). */
-const CPU_PROF = (() => {
-  const at = process.argv.indexOf('--cpu-prof');
-  return at > 0 ? process.argv[at + 1] : undefined;
-})();
+const CPU_PROF = argValue('--cpu-prof');
 
 /** With `--api-env K=V,K=V`, settings added to the API's environment for this run. */
 const API_ENV: Record<string, string> = (() => {
-  const at = process.argv.indexOf('--api-env');
-  if (at < 0) return {};
+  const pairs = argValue('--api-env');
+  if (pairs === undefined) return {};
   return Object.fromEntries(
-    (process.argv[at + 1] ?? '').split(',').filter(Boolean).map((pair) => {
+    pairs.split(',').filter(Boolean).map((pair) => {
       const [key, ...value] = pair.split('=');
       return [key, value.join('=')];
     }),

@@ -24,7 +24,7 @@ import { Agent, request } from 'node:http';
 import { join, resolve } from 'node:path';
 import { positionOf, SqliteEventStore } from '@app/event-store';
 import { WebhookStore } from '../apps/api/src/webhooks/webhook-store';
-import { argValue, freePort, infoRow, limitRow, median, quantile, quickMode, runStandalone, tempDir, type BenchRow } from './bench-support';
+import { freshMode, argValue, freePort, infoRow, limitRow, median, quantile, quickMode, runStandalone, tempDir, type BenchRow } from './bench-support';
 import { ensureDataset, ensureViews, POLICIES_FILE, type Dataset } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';
 
@@ -206,7 +206,7 @@ async function measureStart(dataset: Dataset, viewsPath: string, webhooksAtHead:
 
 export async function memoryBenchmark(options: { quick?: boolean; dataset?: Dataset } = {}): Promise<BenchRow[]> {
   const quick = options.quick ?? quickMode();
-  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: process.argv.includes('--fresh') }));
+  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: freshMode() }));
   const viewsPath = await ensureViews(dataset);
   const size = `${dataset.events.toLocaleString('en-US')} events, ${dataset.tickets.toLocaleString('en-US')} tickets`;
   const runs = quick ? 1 : 3;

@@ -20,6 +20,7 @@ import { ProjectionRunner, queryCompliance, ReadModelStore } from '@app/projecti
 import { verifyStore } from '../apps/api/src/audit/verify-chains';
 import { allProjections, ensureDataset, ensureViews } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';
+import { parseArgs } from 'node:util';
 
 interface ProfileNode {
   id: number;
@@ -95,14 +96,15 @@ async function runWorkload(workload: string, quick: boolean): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [command, argument, n] = process.argv.slice(2);
+  const { values, positionals } = parseArgs({ options: { quick: { type: 'boolean' } }, allowPositionals: true });
+  const [command, argument, n] = positionals;
+  const quick = values.quick === true;
   if (command === 'top') {
     for (const row of topSelfTime(argument, Number(n ?? 15))) process.stdout.write(`${row.percent.toFixed(1).padStart(5)}%  ${row.name}  ${row.where}\n`);
     return;
   }
-  if (command === 'run') return runWorkload(argument, process.argv.includes('--quick'));
+  if (command === 'run') return runWorkload(argument, quick);
   // Make (or reuse) the dataset outside the profile, then profile the workload alone.
-  const quick = process.argv.includes('--quick');
   if (!command.startsWith('append:')) {
     const dataset = await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full);
     if (command === 'summary') await ensureViews(dataset);

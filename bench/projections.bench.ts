@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import { queryCompliance, ReadModelStore } from '@app/projections';
-import { infoRow, limitRow, median, quantile, quickMode, ratioRow, runStandalone, tempDir, type BenchRow } from './bench-support';
+import { freshMode, infoRow, limitRow, median, quantile, quickMode, ratioRow, runStandalone, tempDir, type BenchRow } from './bench-support';
 import { ensureDataset, rawRead, rebuildInChild, type Dataset } from './dataset';
 
 export const PROJECTION_TICKETS = { full: 200_000, quick: 20_000 };
@@ -51,7 +51,7 @@ function summaryTimings(viewsPath: string, count: number): number[] {
 
 export async function projectionsBenchmark(options: { quick?: boolean; dataset?: Dataset } = {}): Promise<BenchRow[]> {
   const quick = options.quick ?? quickMode();
-  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: process.argv.includes('--fresh') }));
+  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: freshMode() }));
   const size = `${dataset.events.toLocaleString('en-US')} events`;
   const log = (line: string) => process.stderr.write(`projections: ${line}\n`);
   const rows: BenchRow[] = [];

@@ -14,21 +14,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { freePort, tempDir } from './bench-support';
+import { argValue, freePort, numberArg, quickMode, tempDir } from './bench-support';
 import { nodeHttpClient, type Client, type HttpAnswer } from './http-load';
 
-function option(name: string, fallback: number): number {
-  const at = process.argv.indexOf(name);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} needs a positive number, not ${process.argv[at + 1]}`);
-  return value;
-}
-
-const quick = process.argv.includes('--quick');
-const SECONDS = option('--seconds', quick ? 20 : 120);
-const RATE = option('--rate', 100);
-const MAX_RSS_GROWTH_MB = option('--max-rss-growth-mb', 100);
+const quick = quickMode();
+const SECONDS = numberArg('--seconds', quick ? 20 : 120);
+const RATE = numberArg('--rate', 100);
+const MAX_RSS_GROWTH_MB = numberArg('--max-rss-growth-mb', 100);
 /** Load before the "start" figures are taken, so that start-up and JIT warm-up do not count as growth. */
 const WARM_UP_SECONDS = Math.min(10, Math.max(2, Math.round(SECONDS / 10)));
 /** Paths in flight at most; a path due while the server is this far behind is counted as not started. */
@@ -90,11 +82,11 @@ async function sample(port: number, second: number): Promise<Sample> {
   const text = (await send(port, 'GET', '/metrics')).body;
   const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
   const lag: Record<string, number> = {};
-  for (const match of text.matchAll(/^ticket_engine_projection_lag\{projection="([^"]+)"\} (\S+)$/gm)) lag[match[1]] = Number(match[2]);
+  for (const match of text.matchAll(/^ticket_engine_projection_lag_positions\{projection="([^"]+)"\} (\S+)$/gm)) lag[match[1]] = Number(match[2]);
   return {
     second,
     rssMb: gauge('process_resident_memory_bytes') / 2 ** 20,
-    heapMb: gauge('nodejs_heap_used_bytes') / 2 ** 20,
+    heapMb: gauge('nodejs_heap_size_used_bytes') / 2 ** 20,
     lag,
     head: gauge('ticket_engine_store_head_position'),
   };
@@ -257,8 +249,8 @@ async function soak(): Promise<boolean> {
         `${pass ? 'PASS' : 'FAIL'}: RSS grew ${mb(growth)} (limit ${MAX_RSS_GROWTH_MB} MB), ${errors} errors`,
       ].join('\n') + '\n',
     );
-    const jsonAt = process.argv.indexOf('--json');
-    if (jsonAt > 0) writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ ...result, samples }, null, 2));
+    const json = argValue('--json');
+    if (json) writeFileSync(json, JSON.stringify({ ...result, samples }, null, 2));
     return pass;
   } finally {
     for (const client of connections.values()) await client.close();

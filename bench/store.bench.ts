@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SqliteEventStore, type SqliteSynchronous } from '@app/event-store';
 import { timeOrderedUuid } from '../libs/event-store/src/append-validation';
 import { SCHEMA } from '../libs/event-store/src/sqlite/schema';
-import { median, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
+import { median, quickMode, runStandalone, samplePayload, tempDir, type BenchRow } from './bench-support';
 
 interface Shape {
   readonly label: string;
@@ -17,7 +17,7 @@ interface Shape {
   readonly appends: number;
 }
 
-const quick = process.argv.includes('--quick');
+const quick = quickMode();
 const RUNS = 3;
 const shapes: Shape[] = [
   { label: '1 event/append', perAppend: 1, appends: quick ? 1500 : 4000 },

@@ -8,7 +8,7 @@
  */
 import { SqliteEventStore } from '@app/event-store';
 import { verifyStore } from '../apps/api/src/audit/verify-chains';
-import { median, quickMode, ratioRow, runStandalone, type BenchRow } from './bench-support';
+import { freshMode, median, quickMode, ratioRow, runStandalone, type BenchRow } from './bench-support';
 import { ensureDataset, rawRead, type Dataset } from './dataset';
 import { PROJECTION_TICKETS } from './projections.bench';
 
@@ -29,7 +29,7 @@ async function verifyOnce(dataset: Dataset): Promise<{ perSecond: number; second
 
 export async function verifyBenchmark(options: { quick?: boolean; dataset?: Dataset } = {}): Promise<BenchRow[]> {
   const quick = options.quick ?? quickMode();
-  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: process.argv.includes('--fresh') }));
+  const dataset = options.dataset ?? (await ensureDataset(quick ? PROJECTION_TICKETS.quick : PROJECTION_TICKETS.full, { fresh: freshMode() }));
   rawRead(dataset.eventsPath);
   const verifies: number[] = [];
   const raws: number[] = [];

@@ -10,6 +10,7 @@ export interface AppOverrides {
 }
 import { EventStoreModule } from './event-store/event-store.module';
 import { HealthModule } from './health/health.module';
+import { TelemetryModule } from './telemetry/telemetry.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { AssetsModule } from './assets/assets.module';
@@ -23,6 +24,7 @@ import { PersonalDataModule } from './personal-data/personal-data.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 import { withoutSecrets } from './http/log-serializers';
+import { withLogDestination } from './http/log-destination';
 
 @Module({})
 export class AppModule {
@@ -33,14 +35,15 @@ export class AppModule {
         LoggerModule.forRoot({
           // The library's default route pattern matches nothing under Nest 12 on Fastify; this one matches all.
           forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
-          pinoHttp: {
+          pinoHttp: withLogDestination(config.logFormat, {
             level: config.logLevel,
             // Keys travel in these headers; they never reach the log. (A serializer, not pino's
             // redact: it costs a copy of the headers instead of a redaction pass over every line.)
             serializers: { req: withoutSecrets },
-            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
-          },
+            autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') || req.url === '/metrics' },
+          }),
         }),
+        TelemetryModule.forRoot(config),
         EventStoreModule.forRoot(config, overrides.decorateEventStore),
         AuthModule.forRoot(config),
         HealthModule,

@@ -7,6 +7,8 @@ import { AppModule, type AppOverrides } from './app.module';
 import type { ServerOptions } from 'node:http';
 import type { AppConfig, HttpLimits } from './config/app-config';
 import { prepareDataDir, protectDataFiles } from './config/data-files';
+import { EngineMetrics } from './telemetry/engine-metrics';
+import { watchRequests } from './telemetry/http-telemetry';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -69,6 +71,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  watchRequests(fastify, app.get(EngineMetrics), config.tracing);
   // The stores have created their files by now.
   for (const problem of [...dataDirProblems, ...protectDataFiles(config)]) app.get(Logger).warn(problem);
   const document = SwaggerModule.createDocument(

@@ -3,6 +3,7 @@ import { ChargeCatalog } from './assets/charge-catalog';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { PolicyCatalog } from './policies/policy-catalog';
 import { beginShutdown, createApp } from './bootstrap';
+import { startTracing } from './telemetry/tracing';
 
 async function main(): Promise<void> {
   // Whatever the server writes later (a database's new -wal file, a key file) is its user's alone.
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     process.stderr.write(`configuration error: ${(error as Error).message.split('\n')[0]}\n`);
     process.exit(1);
   }
+  // Spans are exported only when the OTEL_* variables ask for it; off, nothing of the SDK loads.
+  const stopTracing = config.tracing ? await startTracing() : async () => {};
   const app = await createApp(config);
   const logger = app.get(Logger);
   let stopping = false;
@@ -34,13 +37,17 @@ async function main(): Promise<void> {
       app.getHttpServer().closeAllConnections();
     }, config.shutdownGraceMs).unref();
     // app.close() stops accepting, lets requests in flight finish, then runs the shutdown hooks.
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${(error as Error).message}`);
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      // The spans of the last requests are exported before the process goes.
+      .then(() => stopTracing().catch((error: unknown) => logger.warn(`trace export at shutdown failed: ${(error as Error).message}`)))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${(error as Error).message}`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

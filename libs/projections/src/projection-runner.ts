@@ -36,7 +36,22 @@ export interface RunnerOptions {
    * or in the projection's own `apply` (`direct`).
    */
   readonly rebuildWrites?: 'thread' | 'deferred' | 'direct';
+  /** Told after each batch applied with its checkpoint (live or catching up), for metrics and traces. */
+  readonly onBatch?: (batch: AppliedBatch) => void;
 }
+
+/** One batch a projection applied: how many of its events it read, when, how long it took, which conversations. */
+export interface AppliedBatch {
+  readonly projection: string;
+  readonly events: number;
+  readonly startedAtMs: number;
+  readonly durationMs: number;
+  /** The correlation ids of its events (at most `MAX_BATCH_CORRELATIONS` distinct ones). */
+  readonly correlationIds: readonly string[];
+}
+
+/** How many correlation ids a batch reports: enough to follow a command, bounded for a catch-up. */
+const MAX_BATCH_CORRELATIONS = 32;
 
 /** Batches a pipelined rebuild lets the writer fall behind by: what it holds in memory for them. */
 const MAX_BATCHES_IN_FLIGHT = 3;
@@ -63,6 +78,7 @@ const silent: RunnerLogger = { log: () => undefined, warn: () => undefined };
 export class ProjectionRunner {
   private readonly batchSize: number;
   private readonly logger: RunnerLogger;
+  private readonly onBatch: RunnerOptions['onBatch'];
   private readonly liveBatchWindowMs: number;
   private readonly rebuildWrites: 'thread' | 'deferred' | 'direct';
   private readonly loops = new Map<string, Promise<void>>();
@@ -81,6 +97,7 @@ export class ProjectionRunner {
     this.batchSize = options.batchSize ?? 1000;
     this.liveBatchWindowMs = options.liveBatchWindowMs ?? 0;
     this.logger = options.logger ?? silent;
+    this.onBatch = options.onBatch;
     this.rebuildWrites = options.rebuildWrites ?? 'thread';
   }
 
@@ -274,8 +291,11 @@ export class ProjectionRunner {
     const applyBatch = async (batch: readonly RecordedEvent[]): Promise<boolean> => {
       const events = relevant(batch);
       const last = batch[batch.length - 1].position;
+      const startedAtMs = this.onBatch ? Date.now() : 0;
+      const started = this.onBatch ? performance.now() : 0;
       this.readModels.applyBatch(projection, generation.generation, position, () => events.length && projection.apply(this.readModels.db, events, t), last);
       position = last;
+      this.onBatch?.({ projection: projection.name, events: events.length, startedAtMs, durationMs: performance.now() - started, correlationIds: correlationsOf(events) });
       options.progress?.(true);
       // A catch-up reads pages already in memory: let the event loop turn between batches, so the
       // process keeps answering HTTP while it catches up.
@@ -358,6 +378,17 @@ export class ProjectionRunner {
     const writer = mode === 'thread' ? new ThreadBatchWriter(settings, committed) : new DeferredBatchWriter(settings, committed);
     return { pipeline, writer };
   }
+}
+
+/** The distinct correlation ids of a batch's events, the first `MAX_BATCH_CORRELATIONS` of them. */
+function correlationsOf(events: readonly RecordedEvent[]): string[] {
+  const ids = new Set<string>();
+  for (const event of events) {
+    const id = (event.metadata as { correlationId?: unknown } | undefined)?.correlationId;
+    if (typeof id === 'string') ids.add(id);
+    if (ids.size >= MAX_BATCH_CORRELATIONS) break;
+  }
+  return [...ids];
 }
 
 /** The events of a batch that the projection reads, by stream prefix. */

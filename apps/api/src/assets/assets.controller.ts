@@ -14,6 +14,7 @@ import { assetIdForKey, assetStream } from './asset-stream';
 import { AssessRepairDto, CompleteAssetRevisitDto, ExtendCoverageDto, PlanRevisitDto, RecordDepositDto, RecordInspectionDto, RegisterAssetDto } from './asset.dto';
 import { ChargeCatalog } from './charge-catalog';
 import { ExecuteAssetCommand, GetAsset, type AssetView } from './execute-asset-command.handler';
+import { traceOf } from '../telemetry/http-telemetry';
 
 const ASSET_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
@@ -126,7 +127,7 @@ export class AssetsController {
   }
 
   private async run(id: string, command: AssetCommand, body: object, route: string, request: AuthenticatedRequest, reply: FastifyReply): Promise<Answer> {
-    const context = commandContext(request.headers, request.principal!, `asset:${route}`, { assetId: id, ...body });
+    const context = commandContext(request.headers, request.principal!, `asset:${route}`, { assetId: id, ...body }, traceOf(request));
     const outcome = await this.commands.execute(new ExecuteAssetCommand(id, { ...command, data: { ...command.data } } as AssetCommand, context));
     reply.header('etag', `"${outcome.revision}"`);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');

@@ -6,6 +6,7 @@ import { problem, ProblemError } from '../http/problem';
 import type { KeyRing, Principal } from './key-ring';
 import type { RateLimiter } from './rate-limiter';
 import { PUBLIC_KEY, ROLES_KEY } from './roles.decorator';
+import { EngineMetrics } from '../telemetry/engine-metrics';
 
 export const KEY_RING = Symbol('KEY_RING');
 export const RATE_LIMITER = Symbol('RATE_LIMITER');
@@ -23,6 +24,7 @@ export class ApiKeyGuard implements CanActivate {
     private readonly reflector: Reflector,
     @Inject(KEY_RING) private readonly keys: KeyRing,
     @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    private readonly metrics: EngineMetrics,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -44,6 +46,7 @@ export class ApiKeyGuard implements CanActivate {
     }
     const wait = this.limiter.take(principal.keyId, Date.now());
     if (wait > 0) {
+      this.metrics.rateLimitedRequest(principal.role);
       throw new ProblemError(problem(429, 'RATE_LIMITED', 'too many requests for this key; slow down'), {
         'retry-after': String(wait),
       });

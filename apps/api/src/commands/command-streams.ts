@@ -1,5 +1,6 @@
 import { readStreamOrEmpty, type EventStore, type RecordedEvent } from '@app/event-store';
 import type { PersonalDataCipher } from '../personal-data/personal-data-cipher';
+import type { CommandTelemetry } from './command-telemetry';
 
 /** A stream as a command finds it: its events so far, and the state they fold to. */
 export interface LoadedStream<State> {
@@ -121,11 +122,13 @@ export class CommandStreams {
   /**
    * `personalData`: seals the personal fields of what commands append and opens those read, so
    * the domain folds and decides on clear values; without it, events are stored as decided.
+   * `telemetry`: counts and traces the commands run on these streams.
    */
   constructor(
     readonly store: EventStore,
     private readonly capacity: number = REMEMBERED_STREAMS,
     readonly personalData?: PersonalDataCipher,
+    readonly telemetry?: CommandTelemetry,
   ) {}
 
   async load<State>(stream: string, fold: Fold<State>, options: { fresh?: boolean } = {}): Promise<StreamView<State>> {

@@ -2,6 +2,7 @@ import { chainEvents, formatPosition, WrongExpectedRevision, type AppendResult, 
 import { problem, ProblemError } from '../http/problem';
 import type { CommandContext } from '../tickets/command-context';
 import type { CommandStreams, Fold, StreamView } from './command-streams';
+import { UNWATCHED_STEPS, type CommandSteps } from './command-telemetry';
 
 /** A rule violation as the domain returns it: a stable code, a kind that picks the HTTP status. */
 export interface DomainError {
@@ -76,6 +77,20 @@ export async function runCommand<State, Command, Event extends { type: string; d
   context: CommandContext,
   now: () => string,
 ): Promise<CommandOutcome> {
+  const name = (command as { type?: unknown }).type;
+  const work = (steps: CommandSteps) => decideAndAppend(streams, type, id, command, context, now, steps);
+  return streams.telemetry ? streams.telemetry.run(type.name, typeof name === 'string' ? name : 'unknown', context, work) : work(UNWATCHED_STEPS);
+}
+
+async function decideAndAppend<State, Command, Event extends { type: string; data: object }>(
+  streams: CommandStreams,
+  type: AggregateType<State, Command, Event>,
+  id: string,
+  command: Command,
+  context: CommandContext,
+  now: () => string,
+  steps: CommandSteps,
+): Promise<CommandOutcome> {
   const stream = type.streamOf(id);
   /** What the command comes to on one state of the stream: events to append, or an answer. */
   const settle = (loaded: StreamView<State>, at: string): { events: Event[] } | { answer: CommandOutcome } | { refusal: unknown } => {
@@ -103,16 +118,20 @@ export async function runCommand<State, Command, Event extends { type: string; d
     let loaded = await streams.load(stream, type.fold, { fresh: read });
     if (loaded.fresh) attempt++;
     const at = now();
-    let step = settle(loaded, at);
+    let step = steps.decide(() => settle(loaded, at));
     if (!('events' in step) && !loaded.fresh) {
       loaded = await streams.load(stream, type.fold, { fresh: true });
-      step = settle(loaded, at);
+      step = steps.decide(() => settle(loaded, at));
     }
     if ('refusal' in step) throw step.refusal;
     if ('answer' in step) return step.answer;
     try {
-      const sealed = streams.personalData ? await streams.personalData.seal(stream, step.events, customerOf(loaded.state, step.events), at) : step.events;
-      const result = await appendAfter(streams.store, stream, loaded.last, sealed, type.schemaVersion, metadataOf(context), at);
+      const events = step.events;
+      const appending = loaded;
+      const { sealed, result } = await steps.append(async () => {
+        const sealed = streams.personalData ? await streams.personalData.seal(stream, events, customerOf(appending.state, events), at) : events;
+        return { sealed, result: await appendAfter(streams.store, stream, appending.last, sealed, type.schemaVersion, metadataOf(context), at) };
+      });
       // Remembered as decided: the stream's next command folds clear values, as from a fresh read.
       const recorded = sealed === step.events ? result.recorded : result.recorded?.map((event, i) => ({ ...event, data: step.events[i].data as Record<string, unknown> }));
       streams.appended(stream, loaded, recorded, type.fold);

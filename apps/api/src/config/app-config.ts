@@ -23,6 +23,14 @@ export interface AppConfig {
   /** Requests per second per key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
   readonly logLevel: LogLevel;
+  /** LOG_FORMAT: `pretty` (pino-pretty, for a person at a terminal) or `json` (one object a line, for collectors). */
+  readonly logFormat: 'pretty' | 'json';
+  /**
+   * Whether spans are exported (OpenTelemetry, OTLP): on when OTEL_TRACES_EXPORTER names an
+   * exporter or an OTLP endpoint is set, off when OTEL_SDK_DISABLED=true. The SDK reads the
+   * other OTEL_* variables itself.
+   */
+  readonly tracing: boolean;
   /** Whether this process runs the projection runner (false when `apps/cli project` runs it alone). */
   readonly runProjections: boolean;
   /**
@@ -99,8 +107,11 @@ export class ConfigError extends Error {}
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** `cores`: how many cores the process may use (`os.availableParallelism()`), for PROJECTION_THREAD=auto. */
-export function loadConfig(env: Env = process.env, cores: number = availableParallelism()): AppConfig {
+/**
+ * `cores`: how many cores the process may use (`os.availableParallelism()`), for PROJECTION_THREAD=auto;
+ * `terminal`: whether stdout is a terminal, for LOG_FORMAT's default.
+ */
+export function loadConfig(env: Env = process.env, cores: number = availableParallelism(), terminal: boolean = process.stdout.isTTY === true): AppConfig {
   const dataDir = absolute(text(env, 'DATA_DIR') ?? './data');
   const storeUrl = text(env, 'EVENT_STORE_URL') ?? defaultEventStoreUrl(dataDir);
   let eventStore: EventStoreLocation;
@@ -130,6 +141,8 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL', 'EXTRA', 'OFF'] as const, 'FULL', true),
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),
+    logFormat: oneOf(env, 'LOG_FORMAT', ['pretty', 'json'] as const, terminal ? 'pretty' : 'json', false),
+    tracing: tracing(env),
     runProjections: oneOf(env, 'RUN_PROJECTIONS', ['true', 'false'] as const, 'true', false) === 'true',
     projectionThread: projectionThread(oneOf(env, 'PROJECTION_THREAD', ['auto', 'main', 'worker'] as const, 'auto', false), cores),
     projectionBatchWindowMs: integer(env, 'PROJECTION_BATCH_WINDOW_MS', 10, 0, 1000),
@@ -209,6 +222,19 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function projectionThread(setting: 'auto' | 'main' | 'worker', cores: number): 'main' | 'worker' {
   if (setting !== 'auto') return setting;
   return cores >= 2 ? 'worker' : 'main';
+}
+
+/** The standard OpenTelemetry switches: an exporter or endpoint named, and the SDK not disabled. */
+function tracing(env: Env): boolean {
+  if (oneOf(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false', false) === 'true') return false;
+  const exporters = text(env, 'OTEL_TRACES_EXPORTER');
+  if (exporters !== undefined) {
+    const names = exporters.split(',').map((name) => name.trim().toLowerCase());
+    const unknown = names.find((name) => !['otlp', 'console', 'none'].includes(name));
+    if (unknown !== undefined) throw new ConfigError(`OTEL_TRACES_EXPORTER takes otlp, console or none, not ${JSON.stringify(unknown)}`);
+    return names.some((name) => name !== 'none');
+  }
+  return text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') !== undefined || text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') !== undefined;
 }
 
 /** An ISO 8601 duration (`PT10M`), in ms, from 0 to `maxMs`. */

@@ -206,3 +206,42 @@ describe('PII_MASTER_KEY_FILE', () => {
     expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: 'keys/master.key' }).piiMasterKeyFile).toBe(`${process.cwd()}/keys/master.key`);
   });
 });
+
+describe('LOG_FORMAT', () => {
+  const base = { DATA_DIR: '/tmp/ticket-engine-config' };
+
+  it('pretty when stdout is a terminal, JSON otherwise', () => {
+    expect(loadConfig(base, 2, true).logFormat).toBe('pretty');
+    expect(loadConfig(base, 2, false).logFormat).toBe('json');
+  });
+
+  it('forced either way by LOG_FORMAT, whatever stdout is', () => {
+    expect(loadConfig({ ...base, LOG_FORMAT: 'json' }, 2, true).logFormat).toBe('json');
+    expect(loadConfig({ ...base, LOG_FORMAT: 'PRETTY' }, 2, false).logFormat).toBe('pretty');
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    expect(() => loadConfig({ ...base, LOG_FORMAT: 'text' }, 2, false)).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, LOG_FORMAT: 'text' }, 2, false)).toThrow('LOG_FORMAT');
+  });
+});
+
+describe('tracing (OTEL_*)', () => {
+  const tracing = (env: Record<string, string>) => loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ...env }).tracing;
+
+  it('off by default', () => {
+    expect(tracing({})).toBe(false);
+  });
+
+  it('on when an exporter or an OTLP endpoint is named', () => {
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'otlp' })).toBe(true);
+    expect(tracing({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).toBe(true);
+    expect(tracing({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' })).toBe(true);
+    expect(tracing({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' })).toBe(false);
+  });
+
+  it('off when OTEL_SDK_DISABLED=true, and an unknown exporter stops start-up', () => {
+    expect(tracing({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
+    expect(() => tracing({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow('OTEL_TRACES_EXPORTER');
+  });
+});

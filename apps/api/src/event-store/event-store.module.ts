@@ -7,6 +7,9 @@ import { CLOCK, clockFor } from '../clock';
 import { CommandStreams } from '../commands/command-streams';
 import { openPersonalData } from '../personal-data/open-personal-data';
 import { PersonalDataCipher } from '../personal-data/personal-data-cipher';
+import { countedStore } from '../telemetry/counted-store';
+import { EngineCommandTelemetry } from '../telemetry/engine-command-telemetry';
+import { EngineMetrics } from '../telemetry/engine-metrics';
 
 /** The injection token of the one EventStore of the process. */
 export const EVENT_STORE = Symbol('EVENT_STORE');
@@ -43,17 +46,17 @@ export class EventStoreModule {
         { provide: AUDIT_SIGNING_KEY, useFactory: () => loadOrCreateSigningKey(config) },
         {
           provide: EVENT_STORE,
-          useFactory: async (key: AuditSigningKey) =>
-            decorate(sealingStore(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }), key)),
-          inject: [AUDIT_SIGNING_KEY],
+          useFactory: async (key: AuditSigningKey, metrics: EngineMetrics) =>
+            decorate(sealingStore(countedStore(await openEventStore(config.eventStore, { sqliteSynchronous: config.sqliteSynchronous }), metrics), key)),
+          inject: [AUDIT_SIGNING_KEY, EngineMetrics],
         },
         // Seals personal fields at append and opens them at read (see PersonalDataCipher).
         { provide: PersonalDataCipher, useFactory: () => openPersonalData(config) },
         // What commands remember of the streams they run on (see CommandStreams).
         {
           provide: CommandStreams,
-          useFactory: (store: EventStore, personalData: PersonalDataCipher) => new CommandStreams(store, undefined, personalData),
-          inject: [EVENT_STORE, PersonalDataCipher],
+          useFactory: (store: EventStore, personalData: PersonalDataCipher, telemetry: EngineCommandTelemetry) => new CommandStreams(store, undefined, personalData, telemetry),
+          inject: [EVENT_STORE, PersonalDataCipher, EngineCommandTelemetry],
         },
         EventStoreCloser,
         KeyStoreCloser,

@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Res, ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
@@ -8,6 +8,7 @@ import type { ProjectionRunner } from '@app/projections';
 import { Public } from '../auth/roles.decorator';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PROJECTION_RUNNER } from '../projections/projections.module';
+import { EngineMetrics, type LogSnapshot } from '../telemetry/engine-metrics';
 
 /** Positions behind the head: events for the SQLite store, log positions for EventStoreDB. */
 function lag(head: Position | undefined, position: string | undefined): number {
@@ -37,7 +38,10 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PROJECTION_RUNNER) private readonly runner: ProjectionRunner,
-  ) {}
+    private readonly engineMetrics: EngineMetrics,
+  ) {
+    engineMetrics.observeLog(() => this.logSnapshot());
+  }
 
   /** The process is up and serving HTTP. */
   @Get('health/live')
@@ -90,38 +94,26 @@ export class HealthController {
     ]);
   }
 
-  /** Prometheus text exposition: store head, projection positions and lag, memory. */
+  /** Prometheus text exposition: prom-client's process and Node series and the engine's (see docs/metrics.md). */
   @Get('metrics')
   @ApiExcludeEndpoint()
-  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
-  async metrics(): Promise<string> {
+  async metrics(@Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    const { contentType, text } = await this.engineMetrics.exposition();
+    reply.header('content-type', contentType);
+    return text;
+  }
+
+  /** The log's head and each projection's position, lag and failure, as a scrape reads them. */
+  private async logSnapshot(): Promise<LogSnapshot> {
     const head = await this.store.headPosition().catch(() => undefined);
-    const memory = process.memoryUsage();
-    const lines = [
-      '# HELP ticket_engine_store_head_position Commit position of the last event in the log.',
-      '# TYPE ticket_engine_store_head_position gauge',
-      `ticket_engine_store_head_position ${head ? head.commit.toString() : -1}`,
-      '# HELP ticket_engine_projection_position Commit position the projection has applied.',
-      '# TYPE ticket_engine_projection_position gauge',
-      '# HELP ticket_engine_projection_lag Positions between the log head and the projection (events, on SQLite).',
-      '# TYPE ticket_engine_projection_lag gauge',
-      '# HELP ticket_engine_projection_failed 1 while the projection is failing and retrying.',
-      '# TYPE ticket_engine_projection_failed gauge',
-    ];
-    for (const projection of this.runner.status()) {
-      const label = `{projection="${projection.name}"}`;
-      lines.push(`ticket_engine_projection_position${label} ${projection.position ? parsePosition(projection.position)!.commit.toString() : -1}`);
-      lines.push(`ticket_engine_projection_lag${label} ${lag(head, projection.position)}`);
-      lines.push(`ticket_engine_projection_failed${label} ${projection.failure ? 1 : 0}`);
-    }
-    lines.push(
-      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
-      '# TYPE process_resident_memory_bytes gauge',
-      `process_resident_memory_bytes ${memory.rss}`,
-      '# HELP nodejs_heap_used_bytes V8 heap in use.',
-      '# TYPE nodejs_heap_used_bytes gauge',
-      `nodejs_heap_used_bytes ${memory.heapUsed}`,
-    );
-    return `${lines.join('\n')}\n`;
+    return {
+      head: head ? Number(head.commit) : -1,
+      projections: this.runner.status().map((p) => ({
+        name: p.name,
+        position: p.position ? Number(parsePosition(p.position)!.commit) : -1,
+        lag: lag(head, p.position),
+        failed: Boolean(p.failure),
+      })),
+    };
   }
 }

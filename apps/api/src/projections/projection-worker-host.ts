@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { ProjectionRunner } from '@app/projections';
+import type { AppliedBatch, ProjectionRunner } from '@app/projections';
 import type { ProjectionWorkerMessage, ProjectionWorkerSettings } from './projection-worker';
 
 /**
@@ -48,13 +48,15 @@ export class ProjectionWorkerHost {
 
   /**
    * `commits`: when given, each commit of this process is passed on to the worker, whose store
-   * then reads the file at once instead of at its next poll.
+   * then reads the file at once instead of at its next poll. `onBatch`: told of each batch the
+   * worker applied.
    */
   constructor(
     private readonly settings: ProjectionWorkerSettings,
     private readonly runner: ProjectionRunner,
     private readonly logger: HostLogger,
     private readonly commits?: CommitSource,
+    private readonly onBatch?: (batch: AppliedBatch) => void,
   ) {}
 
   start(): void {
@@ -64,6 +66,7 @@ export class ProjectionWorkerHost {
     worker.on('message', (message: ProjectionWorkerMessage) => {
       if (message.type === 'failures') this.runner.reportFailures(message.failures);
       else if (message.type === 'log') this.logger[message.level](message.message);
+      else if (message.type === 'batch') this.onBatch?.(message.batch);
       else if (message.type === 'started') {
         this.restartDelayMs = 1000;
         // A worker started again has failed at nothing yet: the exit reported before is over. (It

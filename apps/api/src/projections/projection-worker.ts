@@ -1,12 +1,12 @@
 /**
  * The projection runner on a worker thread of its own: it opens its own connections to the event
  * store and to the read-model file, follows the log as the runner does on the request thread, and
- * tells the thread that started it its failures and log lines. The request thread keeps answering
+ * tells the thread that started it its failures, log lines and the batches it applied. The request thread keeps answering
  * HTTP while the views are brought up to date. Started by `ProjectionWorkerHost`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openEventStore, type EventStoreLocation, type SqliteSynchronous } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore } from '@app/projections';
+import { ProjectionRunner, ReadModelStore, type AppliedBatch } from '@app/projections';
 import type { ScheduleOptions } from '@app/ticketing';
 import { PolicyCatalog } from '../policies/policy-catalog';
 import { apiProjections } from './api-projections';
@@ -25,6 +25,7 @@ export type ProjectionWorkerMessage =
   | { readonly type: 'started' }
   | { readonly type: 'failures'; readonly failures: Record<string, string> }
   | { readonly type: 'log'; readonly level: 'log' | 'warn'; readonly message: string }
+  | { readonly type: 'batch'; readonly batch: AppliedBatch }
   | { readonly type: 'stopped' };
 
 /**
@@ -42,6 +43,8 @@ async function run(port: NonNullable<typeof parentPort>, settings: ProjectionWor
   const runner = new ProjectionRunner(store, readModels, apiProjections(PolicyCatalog.fromFile(settings.slaPoliciesFile).catalog, settings.schedule), {
     liveBatchWindowMs: settings.liveBatchWindowMs,
     logger: { log: (message) => send({ type: 'log', level: 'log', message }), warn: (message) => send({ type: 'log', level: 'warn', message }) },
+    // Measured here, counted and traced on the thread that serves /metrics and owns the exporter.
+    onBatch: (batch) => send({ type: 'batch', batch }),
   });
   let reported = '{}';
   const report = () => {

@@ -1,6 +1,8 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { EventStore } from '@app/event-store';
-import { ProjectionRunner, ReadModelStore } from '@app/projections';
+import { ProjectionRunner, ReadModelStore, type AppliedBatch } from '@app/projections';
+import { EngineMetrics } from '../telemetry/engine-metrics';
+import { commandLinks, CORRELATION_ID, recordSpan } from '../telemetry/tracing';
 import type { AppConfig } from '../config/app-config';
 import { EVENT_STORE } from '../event-store/event-store.module';
 import { PolicyCatalog } from '../policies/policy-catalog';
@@ -14,6 +16,16 @@ function tellsCommits(store: EventStore): store is EventStore & CommitSource {
   return typeof (store as Partial<CommitSource>).onCommitted === 'function';
 }
 export const PROJECTION_RUNNER = Symbol('PROJECTION_RUNNER');
+
+/** Counts each batch a projection applied, and with tracing on records its span, linked to the commands it follows. */
+function batchWatcher(metrics: EngineMetrics, tracing: boolean): (batch: AppliedBatch) => void {
+  return (batch) => {
+    metrics.projectionBatchApplied(batch.projection, batch.events, batch.durationMs / 1000);
+    if (!tracing) return;
+    const attributes = { 'ticket_engine.projection': batch.projection, 'ticket_engine.events': batch.events, [CORRELATION_ID + 's']: [...batch.correlationIds] };
+    recordSpan(`projection ${batch.projection} batch`, batch.startedAtMs, batch.durationMs, attributes, commandLinks(batch.correlationIds));
+  };
+}
 
 /**
  * Starts the runner with the application (unless RUN_PROJECTIONS=false), on its worker thread or
@@ -60,19 +72,20 @@ export class ProjectionsModule {
         { provide: READ_MODELS, useFactory: () => ReadModelStore.open(config.readModelPath) },
         {
           provide: PROJECTION_RUNNER,
-          inject: [EVENT_STORE, READ_MODELS, PolicyCatalog],
-          useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog) => {
+          inject: [EVENT_STORE, READ_MODELS, PolicyCatalog, EngineMetrics],
+          useFactory: (store: EventStore, readModels: ReadModelStore, policies: PolicyCatalog, metrics: EngineMetrics) => {
             const logger = new Logger('Projections');
             return new ProjectionRunner(store, readModels, apiProjections(policies.catalog, config.schedule), {
               liveBatchWindowMs: config.projectionBatchWindowMs,
               logger: { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
+              onBatch: batchWatcher(metrics, config.tracing),
             });
           },
         },
         {
           provide: ProjectionLifecycle,
-          inject: [PROJECTION_RUNNER, READ_MODELS, EVENT_STORE],
-          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore, store: EventStore) => {
+          inject: [PROJECTION_RUNNER, READ_MODELS, EVENT_STORE, EngineMetrics],
+          useFactory: (runner: ProjectionRunner, readModels: ReadModelStore, store: EventStore, metrics: EngineMetrics) => {
             const logger = new Logger('Projections');
             const worker = inWorker
               ? new ProjectionWorkerHost(
@@ -87,6 +100,7 @@ export class ProjectionsModule {
                   runner,
                   { log: (message) => logger.log(message), warn: (message) => logger.warn(message) },
                   tellsCommits(store) ? store : undefined,
+                  batchWatcher(metrics, config.tracing),
                 )
               : undefined;
             return new ProjectionLifecycle(runner, readModels, config.runProjections, worker);

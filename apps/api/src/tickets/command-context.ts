@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import { canonicalJson } from '@app/event-store';
 import type { Principal } from '../auth/key-ring';
 import { problem, ProblemError } from '../http/problem';
@@ -15,6 +16,8 @@ export interface CommandContext {
   readonly requestHash: string;
   /** From If-Match: the revision the client last saw. */
   readonly expectedRevision?: number;
+  /** The trace context of the request (its span), when tracing is on: the command's span is its child. */
+  readonly trace?: Context;
 }
 
 const HEADER_VALUE = /^[\x21-\x7e]{1,200}$/;
@@ -24,6 +27,7 @@ export function commandContext(
   actor: Principal,
   route: string,
   body: unknown,
+  trace?: Context,
 ): CommandContext {
   const key = single(headers['idempotency-key'], 'Idempotency-Key');
   const correlationId = single(headers['x-correlation-id'], 'X-Correlation-Id');
@@ -34,6 +38,7 @@ export function commandContext(
     actor,
     requestHash: createHash('sha256').update(canonicalJson({ route, body })).digest('hex'),
     expectedRevision: parseIfMatch(headers['if-match']),
+    trace,
   };
 }
 

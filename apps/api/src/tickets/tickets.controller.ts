@@ -26,6 +26,7 @@ import {
 import { ExecuteTicketCommand } from './execute-ticket-command.handler';
 import { GetTicket, type TicketView } from './get-ticket.query';
 import { TicketIdPipe } from './ticket-id.pipe';
+import { traceOf } from '../telemetry/http-telemetry';
 
 const ticketId = new TicketIdPipe();
 
@@ -178,7 +179,7 @@ export class TicketsController {
     request: AuthenticatedRequest,
     reply: FastifyReply,
   ): Promise<Answer> {
-    const context = commandContext(request.headers, request.principal!, route, { ticketId: id, ...body });
+    const context = commandContext(request.headers, request.principal!, route, { ticketId: id, ...body }, traceOf(request));
     const outcome = await this.commands.execute(new ExecuteTicketCommand(id, { ...command, data: { ...command.data } } as TicketCommand, context));
     reply.header('etag', `"${outcome.revision}"`);
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');

@@ -23,4 +23,17 @@ describe('toCsv', () => {
   it('quotes fields holding a comma, a quote or a line break', () => {
     expect(toCsv(['x', 'y'], [['a,b', 'say "hi"'], ['line\nbreak', 1]])).toBe('x,y\r\n"a,b","say ""hi"""\r\n"line\nbreak",1\r\n');
   });
+
+  it('guards a formula behind leading blanks or quotes, the gaps a first-character check leaves', () => {
+    expect(line(' =1+1')).toBe("' =1+1");
+    expect(line('  @SUM(A1)')).toBe("'  @SUM(A1)");
+    expect(line('"=cmd"')).toBe(`"'""=cmd"""`);
+    expect(line("'-2+3")).toBe("''-2+3");
+    expect(line('\n=1')).toBe(`"'\n=1"`);
+    expect(line('\uff1d1+1')).toBe("'\uff1d1+1");
+    // In the header too: every text cell is guarded.
+    expect(toCsv(['=x'], []).split('\r\n')[0]).toBe("'=x");
+    // Text that merely contains these characters later is left alone.
+    expect(line('a=b', 'x-y', 'mail@example.com')).toBe('a=b,x-y,mail@example.com');
+  });
 });

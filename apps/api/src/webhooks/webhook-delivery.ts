@@ -1,6 +1,7 @@
 import { Inject, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { randomInt, randomUUID } from 'node:crypto';
-import { identifyStore, type EventStore, type Position } from '@app/event-store';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { identifyStore, type EventStore, type Position, type RecordedEvent } from '@app/event-store';
 import { followInBatches, type BatchSubscription } from '@app/projections';
 import { CLOCK, type Clock } from '../clock';
 import type { AppConfig } from '../config/app-config';
@@ -10,6 +11,8 @@ import { WEBHOOK_STORE } from './webhook.tokens';
 import type { Delivery, WebhookStore } from './webhook-store';
 import { post, signature, type SendOutcome } from './webhook-sender';
 import { WebhookTargets } from './webhook-target';
+import { EngineMetrics } from '../telemetry/engine-metrics';
+import { commandLinks, CORRELATION_ID, tracer } from '../telemetry/tracing';
 
 /** How long one delivery attempt may take. */
 const ATTEMPT_TIMEOUT_MS = 5000;
@@ -18,6 +21,8 @@ const PARALLEL = 16;
 const IDLE_LOOK_MS = 200;
 /** How often delivered and dead deliveries older than WEBHOOK_RETENTION_DAYS are removed. */
 const PRUNE_EVERY_MS = 3_600_000;
+/** How many queued events' correlation ids are kept for the spans of their deliveries. */
+const REMEMBERED_CORRELATIONS = 10_000;
 
 /** Exponential backoff with jitter: base * 2^(attempt-1), capped at 5 minutes, then 50-100 % of it. */
 export function retryDelayMs(baseMs: number, attempt: number): number {
@@ -46,7 +51,13 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(WebhookTargets) private readonly targets: WebhookTargets,
     @Inject(PersonalDataCipher) private readonly personalData: PersonalDataCipher,
-  ) {}
+    @Inject(EngineMetrics) private readonly metrics: EngineMetrics,
+  ) {
+    metrics.observeWebhookQueue(() => webhooks.pendingCount());
+  }
+
+  /** With tracing on, the correlation id of each event the outbox queued, for its deliveries' spans. */
+  private readonly correlations = new Map<string, string>();
 
   onApplicationBootstrap(): void {
     if (!this.config.runWebhooks) return;
@@ -67,6 +78,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
         this.subscription = followInBatches(this.store, await this.startingPoint(), 500);
         for await (const batch of this.subscription.batches) {
           const queued = this.webhooks.enqueue(batch, batch[batch.length - 1].position, randomUUID, this.clock.now());
+          if (queued > 0 && this.config.tracing) this.rememberCorrelations(batch);
           if (queued > 0) this.wake?.();
           if (this.stopped) return;
           await new Promise((resolve) => setImmediate(resolve));
@@ -141,10 +153,39 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     return JSON.stringify(await this.personalData.revealDeep(JSON.parse(body) as unknown));
   }
 
+  private rememberCorrelations(batch: readonly RecordedEvent[]): void {
+    for (const event of batch) {
+      const id = (event.metadata as { correlationId?: unknown }).correlationId;
+      if (typeof id === 'string') this.correlations.set(event.id, id);
+    }
+    for (const key of this.correlations.keys()) {
+      if (this.correlations.size <= REMEMBERED_CORRELATIONS) break;
+      this.correlations.delete(key);
+    }
+  }
+
+  /** One attempt, counted by outcome and, with tracing on, in a span linked to the command that caused the event. */
   private async attempt(delivery: Delivery): Promise<void> {
+    if (!this.config.tracing) {
+      await this.send(delivery);
+      return;
+    }
+    const correlationId = this.correlations.get(delivery.eventId);
+    const attributes = { 'ticket_engine.webhook_id': delivery.webhookId, 'ticket_engine.delivery_id': delivery.id, 'ticket_engine.event_type': delivery.type, 'ticket_engine.attempt': delivery.attempts + 1 };
+    const span = tracer.startSpan('webhook delivery', { kind: SpanKind.CLIENT, root: true, attributes: correlationId ? { ...attributes, [CORRELATION_ID]: correlationId } : attributes, links: correlationId ? commandLinks([correlationId]) : [] });
+    try {
+      const outcome = await this.send(delivery);
+      if (outcome) span.setAttribute('ticket_engine.outcome', outcome);
+      if (outcome !== 'delivered') span.setStatus({ code: SpanStatusCode.ERROR });
+    } finally {
+      span.end();
+    }
+  }
+
+  private async send(delivery: Delivery): Promise<'delivered' | 'retry' | 'dead' | undefined> {
     const secret = this.webhooks.secretOf(delivery.webhookId) ?? '';
     const url = this.webhooks.get(delivery.webhookId)?.url;
-    if (!url) return;
+    if (!url) return undefined;
     const started = Date.now();
     // A new timestamp at each attempt: a retry hours later still passes a receiver's 5-minute window.
     const timestamp = Math.floor(Date.parse(this.clock.now()) / 1000);
@@ -175,6 +216,9 @@ export class WebhookDelivery implements OnApplicationBootstrap, BeforeApplicatio
     const retryAt = new Date(Date.parse(now) + retryDelayMs(this.config.webhookRetryBaseMs, attempt)).toISOString();
     this.webhooks.recordAttempt(delivery, { ...outcome, durationMs: Date.now() - started }, { at: now, dead, retryAt });
     if (dead) this.logger.warn(`webhook ${delivery.webhookId}: delivery ${delivery.id} is a dead letter after ${attempt} attempts`);
+    const counted = outcome.ok ? 'delivered' : dead ? 'dead' : 'retry';
+    this.metrics.webhookDelivery(counted, (Date.now() - started) / 1000);
+    return counted;
   }
 }
 

@@ -225,6 +225,11 @@ export class WebhookStore {
     prepared(this.db, 'UPDATE outbox_checkpoint SET position = ? WHERE id = 1').run(formatPosition(position));
   }
 
+  /** Deliveries waiting to be sent, retries included: the queue's depth. */
+  pendingCount(): number {
+    return (prepared(this.db, "SELECT count(*) AS n FROM deliveries WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
   /**
    * Pending deliveries due now that head their (webhook, stream) queue, soonest due first: one at
    * a time per ticket. Read through the queue heads' index, at most `limit` per active webhook,

@@ -75,6 +75,11 @@ const MAX_GROUP = 1000;
 /** How many of the events it committed last the store keeps for the subscribers in its process. */
 const RECENT_EVENTS = 4096;
 
+/** What `onCommitted` listeners are told of a group: how many of its appends were written. */
+export interface CommittedGroup {
+  readonly appends: number;
+}
+
 interface PendingAppend {
   readonly stream: string;
   readonly expected: ExpectedRevision;
@@ -113,7 +118,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   /** The followers waiting for commits: `readFile` when what woke them may be in the file only. */
   private readonly wakers = new Set<(readFile: boolean) => void>();
   /** Told after each group this connection commits (onCommitted). */
-  private readonly committedListeners = new Set<() => void>();
+  private readonly committedListeners = new Set<(group: CommittedGroup) => void>();
   private readonly pollIntervalMs: number;
   private closed = false;
   private pending: PendingAppend[] = [];
@@ -324,7 +329,7 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
         if (outcome.ok) append.resolve(committed && outcome.rows ? this.withRecorded(outcome.result, this.written.slice(...outcome.rows)) : outcome.result);
         else append.reject(this.duplicateOf(outcome.error, append) ?? translate(outcome.error, append.stream));
       });
-      this.wakeSubscribers();
+      this.wakeSubscribers({ appends: outcomes.reduce((written, outcome) => written + (outcome.ok ? 1 : 0), 0) });
     }
   }
 
@@ -588,11 +593,11 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
     return new DuplicateEventId(id);
   }
 
-  private wakeSubscribers(): void {
+  private wakeSubscribers(group: CommittedGroup): void {
     for (const wake of this.wakers) wake(false);
     for (const listener of this.committedListeners) {
       try {
-        listener();
+        listener(group);
       } catch {
         // A listener is told, not asked: its failure must not leave the appends after it unanswered.
       }
@@ -602,10 +607,11 @@ export class SqliteEventStore implements EventStore, StoredTextReader, CatchUpRe
   /**
    * `listener` is called after each group of appends this connection commits, once their callers
    * have their answers (also after a group whose appends were all refused: it costs a follower
-   * one read); what it throws is ignored. Returns what stops it. Another thread's followers of the
+   * one read), with how many of the group's appends were written; what it throws is ignored.
+   * Returns what stops it. Another thread's followers of the
    * same file can be woken with `poke`.
    */
-  onCommitted(listener: () => void): () => void {
+  onCommitted(listener: (group: CommittedGroup) => void): () => void {
     this.committedListeners.add(listener);
     return () => this.committedListeners.delete(listener);
   }
