@@ -7,6 +7,7 @@ import { AppModule, type AppOverrides } from './app.module';
 import type { ServerOptions } from 'node:http';
 import type { AppConfig, HttpLimits } from './config/app-config';
 import { prepareDataDir, protectDataFiles } from './config/data-files';
+import { serveDashboard } from './dashboard/dashboard-static';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -71,6 +72,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   app.useLogger(app.get(Logger));
   // The stores have created their files by now.
   for (const problem of [...dataDirProblems, ...protectDataFiles(config)]) app.get(Logger).warn(problem);
+  if (!(await serveDashboard(app))) app.get(Logger).warn('the dashboard is not built (npm run build builds it): /dashboard is not served');
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
