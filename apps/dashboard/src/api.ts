@@ -21,9 +21,9 @@ export const session = {
     sessionStorage.setItem(KEY_ITEM, key);
     sessionStorage.setItem(`${KEY_ITEM}.role`, role);
   },
+  /** Signing out forgets everything this tab kept: the key, its role, the rows last listed. */
   clear(): void {
-    sessionStorage.removeItem(KEY_ITEM);
-    sessionStorage.removeItem(`${KEY_ITEM}.role`);
+    sessionStorage.clear();
   },
 };
 

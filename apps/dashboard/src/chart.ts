@@ -28,13 +28,14 @@ export interface Panel {
 /**
  * A chart with its heading, a CSV download of the view it shows (the view's own format=csv), and
  * its figures as a table. The canvas is hidden from screen readers; the table is always in the
- * page for them, and shown on screen with the Table button.
+ * page for them, and shown on screen with the Table button (at once when it is the page's list).
  */
-export function panel(parent: HTMLElement, id: string, title: string, option: ChartOption, tableElement: HTMLTableElement, csv?: { path: string; params: Record<string, string | number | undefined> }): Panel {
+export function panel(parent: HTMLElement, id: string, title: string, option: ChartOption, tableElement: HTMLTableElement, csv?: { path: string; params: Record<string, string | number | undefined> }, tableShown = false): Panel {
   const canvas = h('div', { class: 'chart', 'aria-hidden': 'true', 'data-chart': id });
-  tableElement.classList.add('figures', 'visually-hidden');
+  tableElement.classList.add('figures');
+  if (!tableShown) tableElement.classList.add('visually-hidden');
   tableElement.setAttribute('data-table', id);
-  const tableButton = h('button', { type: 'button', 'aria-pressed': 'false', 'aria-controls': `${id}-table` }, t('table'));
+  const tableButton = h('button', { type: 'button', 'aria-pressed': String(tableShown), 'aria-controls': `${id}-table` }, t('table'));
   tableElement.id = `${id}-table`;
   tableButton.addEventListener('click', () => {
     const shown = tableElement.classList.toggle('visually-hidden') === false;

@@ -153,11 +153,12 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
   const target = Math.min(100, Math.max(0, Number(filters.targetLine) || 0));
   const figure = (g: Group) => g.metrics[metric];
 
-  const tickets = h('section', { class: 'panel', id: 'breached-tickets', 'aria-live': 'polite' });
+  const tickets = h('section', { class: 'panel', id: 'breached-tickets', 'aria-live': 'polite', hidden: true });
   const showTickets = async (key: string) => {
     const period = periodOf(key);
     if (!period) return;
     const answer = await get<{ total: number; items: ClockRow[] }>(TICKETS + query({ ...common, ...period, metric, outcome: 'breached', limit: 200 }));
+    tickets.hidden = false;
     tickets.replaceChildren(
       h('h2', {}, `${t('ticketsOf')} ${key} · ${termOf(metric)} (${answer.total})`),
       table(
@@ -205,12 +206,12 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
     `${t('compliance')} · ${termOf(metric)}`,
     {
       tooltip: { trigger: 'axis' },
-      legend: { data: [t('met'), t('breached'), t('running'), t('complianceRate')] },
-      grid: { left: 48, right: 56, bottom: 32, top: 40 },
+      legend: { top: 4, left: 0, data: [t('met'), t('breached'), t('running'), t('complianceRate')] },
+      grid: { left: 48, right: 80, bottom: 32, top: 48 },
       xAxis: { type: 'category', data: groups.map((g) => g.key) },
       yAxis: [{ type: 'value', minInterval: 1 }, { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } }],
       series: [
-        { name: t('met'), type: 'bar', stack: 'count', itemStyle: { color: '#3a8f5c' }, data: groups.map((g) => figure(g).met ?? 0) },
+        { name: t('met'), type: 'bar', stack: 'count', barMaxWidth: 64, itemStyle: { color: '#3a8f5c' }, data: groups.map((g) => figure(g).met ?? 0) },
         { name: t('breached'), type: 'bar', stack: 'count', itemStyle: { color: '#c8423b' }, data: groups.map((g) => figure(g).breached ?? 0) },
         { name: t('running'), type: 'bar', stack: 'count', itemStyle: { color: '#8a9bb0' }, data: groups.map((g) => figure(g).running ?? 0) },
         {

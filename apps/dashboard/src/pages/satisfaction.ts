@@ -32,8 +32,8 @@ export async function satisfactionPage(root: HTMLElement): Promise<void> {
     t('satisfaction'),
     {
       tooltip: { trigger: 'axis' },
-      legend: { data: KINDS.map(termOf) },
-      grid: { left: 48, right: 24, bottom: 32, top: 40 },
+      legend: { top: 4, left: 0, data: KINDS.map(termOf) },
+      grid: { left: 48, right: 24, bottom: 32, top: 48 },
       xAxis: { type: 'category', data: view.groups.map((g) => g.key) },
       yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
       series: KINDS.map((kind, index) => ({
@@ -65,7 +65,7 @@ export async function satisfactionPage(root: HTMLElement): Promise<void> {
       grid: { left: 48, right: 24, bottom: 32, top: 16 },
       xAxis: { type: 'category', data: view.revisitRateByMonth.map((m) => m.month) },
       yAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
-      series: [{ type: 'bar', name: t('revisitRate'), itemStyle: { color: '#5a6f8f' }, data: view.revisitRateByMonth.map((m) => pct(m.rate)) }],
+      series: [{ type: 'bar', barMaxWidth: 64, name: t('revisitRate'), itemStyle: { color: '#5a6f8f' }, data: view.revisitRateByMonth.map((m) => pct(m.rate)) }],
     },
     table(t('revisitRate'), [
       { label: t('month'), value: (m: View['revisitRateByMonth'][number]) => m.month },

@@ -74,8 +74,8 @@ function timeline(root: HTMLElement, id: string, points: Array<{ at: string; clo
     `${t('timeline')} · ${id}`,
     {
       tooltip: { formatter: (p: { data: [string, string, string] }) => `${p.data[2]}<br>${when(p.data[0])}` },
-      legend: { data: marks },
-      grid: { left: 140, right: 32, bottom: 48, top: 40 },
+      legend: { top: 4, left: 0, data: marks },
+      grid: { left: 140, right: 32, bottom: 48, top: 48 },
       xAxis: { type: 'time' },
       yAxis: { type: 'category', data: clocks.map((c) => (c === ALL_CLOCKS ? c : termOf(c))) },
       dataZoom: [{ type: 'inside' }, { type: 'slider', height: 16, bottom: 8 }],

@@ -72,7 +72,7 @@ export async function warrantyPage(root: HTMLElement): Promise<void> {
       grid: { left: 48, right: 24, bottom: 32, top: 16 },
       xAxis: { type: 'category', data: weeks.map(([week]) => week) },
       yAxis: { type: 'value', minInterval: 1 },
-      series: [{ type: 'bar', name: t('coverageEnding'), itemStyle: { color: '#b0892c' }, data: weeks.map(([, count]) => count) }],
+      series: [{ type: 'bar', barMaxWidth: 64, name: t('coverageEnding'), itemStyle: { color: '#b0892c' }, data: weeks.map(([, count]) => count) }],
     },
     table(t('coverageEnding'), [
       { label: t('asset'), value: (a: Archive) => assetLink(a.assetId, show) },
@@ -82,6 +82,7 @@ export async function warrantyPage(root: HTMLElement): Promise<void> {
       { label: t('activeCoverages'), value: (a) => a.activeCoverages },
     ], ending),
     { path: LIST, params: endingParams },
+    true,
   );
 
   const overdueParams = { inspectionOverdue: 'true', limit: 500 };
@@ -112,8 +113,8 @@ export async function warrantyPage(root: HTMLElement): Promise<void> {
         t('schedule'),
         {
           tooltip: { trigger: 'axis' },
-          legend: { data: statuses },
-          grid: { left: 48, right: 24, bottom: 32, top: 40 },
+          legend: { top: 4, left: 0, data: statuses },
+          grid: { left: 48, right: 24, bottom: 32, top: 48 },
           xAxis: { type: 'category', data: kinds },
           yAxis: { type: 'value', minInterval: 1 },
           series: statuses.map((status) => ({ type: 'bar', stack: 'status', name: status, data: kinds.map((kind) => schedule.items.filter((i) => i.kind === kind && i.status === status).length) })),
@@ -125,6 +126,7 @@ export async function warrantyPage(root: HTMLElement): Promise<void> {
           { label: t('status'), value: (i) => i.status },
         ], schedule.items),
         { path: SCHEDULE, params: scheduleParams },
+        true,
       );
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 403)) throw error;
