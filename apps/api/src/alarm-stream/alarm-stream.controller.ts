@@ -37,6 +37,9 @@ export class AlarmStreamController {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       'x-accel-buffering': 'no',
+      // A stream's connection is never reused: when the stream ends (at shutdown) the socket
+      // closes with it, instead of lingering as an idle keep-alive the server would wait for.
+      connection: 'close',
     });
     // The reconnection delay a client should wait, then a first line so the client knows it is open.
     raw.write('retry: 3000\n: open\n\n');
@@ -56,7 +59,8 @@ export class AlarmStreamController {
       end: () => {
         close();
         // The stream ends with the server: the client sees the end and may connect again later.
-        raw.end();
+        // The socket goes too, even when the client stopped reading and never closes its side.
+        raw.end(() => raw.destroy());
       },
     });
     raw.on('close', close);
