@@ -1,7 +1,7 @@
 import { ApiError, get, query } from '../api';
 import { panel } from '../chart';
 import { h, percent, table, when } from '../dom';
-import { t, termOf } from '../i18n';
+import { lang, t, termOf } from '../i18n';
 
 interface Figures {
   total: number;
@@ -219,7 +219,7 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
           type: 'line',
           yAxisIndex: 1,
           data: groups.map((g) => (figure(g).compliance === null || figure(g).compliance === undefined ? null : Math.round(figure(g).compliance! * 1000) / 10)),
-          markLine: { symbol: 'none', lineStyle: { type: 'dashed', color: '#444' }, label: { formatter: `${t('target')} ${target}%` }, data: [{ yAxis: target }] },
+          markLine: { symbol: 'none', lineStyle: { type: 'dashed', color: '#444' }, label: { formatter: `${target}%` }, data: [{ yAxis: target }] },
         },
       ],
     },
@@ -266,7 +266,7 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
     const cell = `${(due.getUTCDay() + 6) % 7}:${due.getUTCHours()}`;
     cells.set(cell, (cells.get(cell) ?? 0) + 1);
   }
-  const days = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+  const days = lang() === 'zh' ? ['周一', '周二', '周三', '周四', '周五', '周六', '周日'] : ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
   const data = [...cells].map(([cell, count]) => {
     const [day, hour] = cell.split(':').map(Number);
     return [hour, day, count];
@@ -284,8 +284,8 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
       series: [{ type: 'heatmap', data }],
     },
     table(t('heatmap'), [
-      { label: 'weekday', value: (d: number[]) => days[d[1]] },
-      { label: 'hour', value: (d) => d[0] },
+      { label: t('weekday'), value: (d: number[]) => days[d[1]] },
+      { label: t('hour'), value: (d) => d[0] },
       { label: t('breached'), value: (d) => d[2] },
     ], data),
     { path: TICKETS, params: heatParams },
