@@ -17,7 +17,9 @@ function newest(path) {
 }
 
 const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
-if (built === 0 || sources.some((source) => newest(source) > built)) {
-  process.stderr.write('building the application (nest build)...\n');
+// `nest build` empties dist/, the dashboard included: both are built again together.
+if (built === 0 || !existsSync('dist/dashboard/index.html') || sources.some((source) => newest(source) > built)) {
+  process.stderr.write('building the application (nest build, then the dashboard)...\n');
   execFileSync(process.execPath, ['node_modules/@nestjs/cli/bin/nest.js', 'build', 'api'], { stdio: 'inherit' });
+  execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'apps/dashboard/vite.config.mts'], { stdio: 'inherit' });
 }

@@ -21,6 +21,7 @@ import { DeadlinesModule } from './deadlines/deadlines.module';
 import { ScheduleModule } from './schedule/schedule.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 import { PersonalDataModule } from './personal-data/personal-data.module';
+import { AlarmStreamModule } from './alarm-stream/alarm-stream.module';
 import { ProblemFilter } from './http/problem.filter';
 import { strictValidationPipe } from './http/validation';
 import { withoutSecrets } from './http/log-serializers';
@@ -56,6 +57,7 @@ export class AppModule {
         ScheduleModule,
         WebhooksModule.forRoot(config),
         PersonalDataModule,
+        AlarmStreamModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -9,6 +9,7 @@ import type { AppConfig, HttpLimits } from './config/app-config';
 import { prepareDataDir, protectDataFiles } from './config/data-files';
 import { EngineMetrics } from './telemetry/engine-metrics';
 import { watchRequests } from './telemetry/http-telemetry';
+import { serveDashboard } from './dashboard/dashboard-static';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
 /** The request body limit of DESIGN section 9. */
@@ -74,6 +75,7 @@ export async function createApp(config: AppConfig, overrides: AppOverrides = {})
   watchRequests(fastify, app.get(EngineMetrics), config.tracing);
   // The stores have created their files by now.
   for (const problem of [...dataDirProblems, ...protectDataFiles(config)]) app.get(Logger).warn(problem);
+  if (!(await serveDashboard(app))) app.get(Logger).warn('the dashboard is not built (npm run build builds it): /dashboard is not served');
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
