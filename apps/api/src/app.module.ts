@@ -47,7 +47,7 @@ export class AppModule {
         ProjectionsModule.forRoot(config, overrides.decorateEventStore === undefined),
         TicketsModule.forRoot(),
         AssetsModule.forRoot(config),
-        ViewsModule,
+        ViewsModule.forRoot(config),
         AuditModule,
         DeadlinesModule,
         ScheduleModule,

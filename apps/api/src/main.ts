@@ -2,6 +2,7 @@ import { Logger } from 'nestjs-pino';
 import { ChargeCatalog } from './assets/charge-catalog';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { PolicyCatalog } from './policies/policy-catalog';
+import { CustomerSegmentsConfig } from './views/customer-segments';
 import { beginShutdown, createApp } from './bootstrap';
 
 async function main(): Promise<void> {
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     // The data files are configuration too: a mistake in them stops start-up with one line.
     PolicyCatalog.fromFile(config.slaPoliciesFile);
     ChargeCatalog.fromFile(config.chargePoliciesFile);
+    CustomerSegmentsConfig.fromFile(config.customerSegmentsFile);
   } catch (error) {
     // One clear line, then stop: a bad setting must never start a half-configured server.
     process.stderr.write(`configuration error: ${(error as Error).message.split('\n')[0]}\n`);
