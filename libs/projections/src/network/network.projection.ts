@@ -184,7 +184,7 @@ function applyTicket(db: Database.Database, t: TableNames, recorded: RecordedEve
     case 'TicketAssigned':
       update('service_unit_id = @unitId', { unitId: String(data.serviceUnitId) });
       return;
-    case 'TicketAcknowledged':
+    case 'ResponseAcknowledged':
       update('acknowledged = 1');
       return;
     case 'TicketReprioritized':
