@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('PROJECTION_THREAD', () => {
@@ -204,5 +205,18 @@ describe('PII_MASTER_KEY_FILE', () => {
     expect(config.piiMasterKeyFile).toBe('/etc/ticket-engine/master.key');
     expect(config.piiMasterKeyInDataDir).toBe(false);
     expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: 'keys/master.key' }).piiMasterKeyFile).toBe(`${process.cwd()}/keys/master.key`);
+  });
+});
+
+describe('CUSTOMER_SEGMENTS_FILE', () => {
+  const env = (value?: string) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...(value === undefined ? {} : { CUSTOMER_SEGMENTS_FILE: value }) });
+
+  it('config/customer-segments.json by default, made absolute', () => {
+    expect(loadConfig(env()).customerSegmentsFile).toBe(resolve('config/customer-segments.json'));
+  });
+
+  it('the file named, made absolute', () => {
+    expect(loadConfig(env('/etc/engine/segments.json')).customerSegmentsFile).toBe('/etc/engine/segments.json');
+    expect(loadConfig(env('deploy/segments.json')).customerSegmentsFile).toBe(resolve('deploy/segments.json'));
   });
 });
