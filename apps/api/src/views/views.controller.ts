@@ -11,7 +11,6 @@ import {
   querySatisfaction,
   queryWarrantyArchive,
   rollUpByUnit,
-  ticketNetwork,
   type ReadModelStore,
   type ViewFilter,
 } from '@app/projections';
@@ -68,12 +67,9 @@ export class ViewsController {
     const offset = query.offset ?? 0;
     const filter = { ...(await this.filter(query)), groupBy: undefined, metric: query.metric, outcome: query.outcome };
     const page = queryClockRows(this.readModels.db, this.tables('sla-compliance'), filter, { limit, offset }, this.clock.now(), this.policies.catalog);
-    // Each row names the ticket's unit and asset kind once the service network's view is built.
-    const network = this.readModels.liveTables('service-network');
-    const lookUp = network ? ticketNetwork(this.readModels.db, network) : () => ({ serviceUnitId: null, assetKind: null });
-    const items = page.items.map((item) => ({ ...item, ...lookUp(item.ticketId) }));
+    const items = page.items;
     if (query.format === 'csv') {
-      const header = ['ticketId', 'metric', 'outcome', 'paused', 'reportedAt', 'policyId', 'policyVersion', 'severity', 'customerId', 'engineerId', 'target', 'startedAt', 'dueAt', 'stoppedAt', 'elapsedMs', 'pausedMs', 'serviceUnitId', 'assetKind'] as const;
+      const header = ['ticketId', 'metric', 'outcome', 'paused', 'reportedAt', 'policyId', 'policyVersion', 'severity', 'customerId', 'engineerId', 'target', 'startedAt', 'dueAt', 'stoppedAt', 'elapsedMs', 'pausedMs'] as const;
       return this.csv(reply, 'sla-compliance-tickets', header, items.map((item) => header.map((column) => item[column])));
     }
     return { total: page.total, limit, offset, items };

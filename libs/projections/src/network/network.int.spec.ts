@@ -146,7 +146,7 @@ describe('the service network views over the projections', () => {
   });
   afterAll(() => b.db.close());
 
-  const filter = (extra: Partial<ViewFilter>): ViewFilter => ({ ...NOVEMBER, network: networkTables(b.net), ...extra });
+  const filter = (extra: Partial<ViewFilter & { metric: string }>): ViewFilter & { metric?: string } => ({ ...NOVEMBER, network: networkTables(b.net), ...extra });
 
   it('groups compliance by the unit a ticket has now, and rolls a unit up over all its descendants', () => {
     const byUnit = queryCompliance(b.db, b.sla, filter({ groupBy: 'serviceUnit', metric: 'response' }), NOW);

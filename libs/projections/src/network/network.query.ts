@@ -344,11 +344,3 @@ export function warrantyRepairLookup(db: Database.Database, t: TableNames): (tic
   };
 }
 
-/** Each ticket's unit and asset kind, for per-ticket rows. */
-export function ticketNetwork(db: Database.Database, t: TableNames): (ticketId: string) => { serviceUnitId: string | null; assetKind: string | null } {
-  const select = db.prepare(`SELECT service_unit_id, asset_kind FROM ${t('net_tickets')} WHERE nt_ticket_id = ?`);
-  return (ticketId) => {
-    const row = select.get(ticketId) as { service_unit_id: string | null; asset_kind: string | null } | undefined;
-    return { serviceUnitId: row?.service_unit_id ?? null, assetKind: row?.asset_kind ?? null };
-  };
-}
