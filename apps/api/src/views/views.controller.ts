@@ -83,10 +83,14 @@ export class ViewsController {
     const policy = query.policyId ? this.policies.resolve(query.policyId) : this.policies.defaultPolicy;
     const filter = await this.filter(query);
     const tables = this.tables('satisfaction');
-    const whole = querySatisfaction(this.readModels.db, tables, { ...filter, groupBy: filter.rollUp && filter.groupBy === 'serviceUnit' ? undefined : filter.groupBy }, policy.satisfactionTargets);
-    const groups = this.byUnit(filter, (f) => querySatisfaction(this.readModels.db, tables, f, policy.satisfactionTargets).groups, (g) =>
-      g.revisits.restored === 0 && Object.values(g.kinds).every((k) => k.rated === 0),
-    );
+    const rolled = filter.rollUp && filter.groupBy === 'serviceUnit';
+    // Rolled up, the revisit rate by month is that of every ticket the filters keep; the groups are the units'.
+    const whole = querySatisfaction(this.readModels.db, tables, rolled ? { ...filter, groupBy: undefined } : filter, policy.satisfactionTargets);
+    const groups = rolled
+      ? this.byUnit(filter, (f) => querySatisfaction(this.readModels.db, tables, f, policy.satisfactionTargets).groups, (g) =>
+          g.revisits.restored === 0 && Object.values(g.kinds).every((k) => k.rated === 0),
+        )
+      : whole.groups;
     const view = { ...whole, groupBy: filter.groupBy ?? null, groups };
     if (query.format === 'csv') {
       const rows = view.groups.flatMap((g) =>
