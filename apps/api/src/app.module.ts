@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { AssetsModule } from './assets/assets.module';
+import { NetworkModule } from './network/network.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
@@ -47,6 +48,7 @@ export class AppModule {
         ProjectionsModule.forRoot(config, overrides.decorateEventStore === undefined),
         TicketsModule.forRoot(),
         AssetsModule.forRoot(config),
+        NetworkModule.forRoot(),
         ViewsModule.forRoot(config),
         AuditModule,
         DeadlinesModule,
