@@ -40,6 +40,10 @@ function mayCall(route: Route): readonly Role[] {
   // Issue 19: the schedule is for the desk that books the visits as much as for analysts.
   if (path.startsWith('/v1/views/schedule')) return ['analyst', 'service', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
+  // The service network: admins write units and engineers; units are read by service, auditors and
+  // analysts, engineers by service and analysts.
+  if (method === 'GET' && /^\/v1\/units(\/\{id\})?$/.test(path)) return ['service', 'auditor', 'analyst', 'admin'];
+  if (method === 'GET' && /^\/v1\/engineers(\/\{id\})?$/.test(path)) return ['service', 'analyst', 'admin'];
   // The service network's monthly service-quality form is an analyst's view like the others.
   if (path.startsWith('/v1/reports/')) return ['analyst', 'admin'];
   if (path === '/v1/audit/verify' || path.startsWith('/v1/audit/')) return ['auditor', 'admin'];
