@@ -16,7 +16,7 @@ const ids = { maker: `maker-${tag}`, east: `east-${tag}`, west: `west-${tag}`, e
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 
 beforeAll(async () => {
-  app = await startTestApp();
+  app = await startTestApp({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_ALLOW_HTTP: 'true', RUN_WEBHOOKS: 'false' });
   const admin = app.api.as('admin');
   expectOk(await admin.post('/v1/units', { unitId: ids.maker, name: 'Maker', kind: 'manufacturer' }), 201);
   expectOk(await admin.post('/v1/units', { unitId: ids.east, name: 'East dealer', kind: 'dealer', parentId: ids.maker, policyId: 'dealer-service' }), 201);
@@ -141,5 +141,16 @@ describe('the repair order\'s sign-off', () => {
       expect((await app.api.as(role).post(`/v1/tickets/${id}/assign`, { serviceUnitId: ids.west, by: 'x', reason: 'y' })).status).toBe(403);
       expect((await app.api.as(role).post(`/v1/tickets/${id}/sign-off`, { signedBy: 'x', signature: PNG })).status).toBe(403);
     }
+  });
+});
+
+describe('webhook filters', () => {
+  it('register with a severity and a service unit, and a bad filter is a 400', async () => {
+    const admin = app.api.as('admin');
+    const hook = { url: 'http://127.0.0.1:9/hooks', eventTypes: ['*'], secret: 'a-long-random-shared-secret' };
+    const created = expectOk(await admin.post('/v1/webhooks', { ...hook, filters: { severity: 'major', serviceUnitId: ids.east } }), 201);
+    expect(created.body.filters).toEqual({ severity: 'major', serviceUnitId: ids.east });
+    expect(outcome(await admin.post('/v1/webhooks', { ...hook, filters: { severity: 'urgent' } }))).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+    expect(outcome(await admin.post('/v1/webhooks', { ...hook, filters: { customerId: 'c-1' } }))).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
   });
 });
