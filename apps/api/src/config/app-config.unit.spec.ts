@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('PROJECTION_THREAD', () => {
@@ -204,5 +205,12 @@ describe('PII_MASTER_KEY_FILE', () => {
     expect(config.piiMasterKeyFile).toBe('/etc/ticket-engine/master.key');
     expect(config.piiMasterKeyInDataDir).toBe(false);
     expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', PII_MASTER_KEY_FILE: 'keys/master.key' }).piiMasterKeyFile).toBe(`${process.cwd()}/keys/master.key`);
+  });
+});
+
+describe('ASSET_TEMPLATES_FILE', () => {
+  it('config/asset-templates.json by default, made absolute; or the path given', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config' }).assetTemplatesFile).toBe(resolve('config/asset-templates.json'));
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ASSET_TEMPLATES_FILE: '/etc/engine/templates.json' }).assetTemplatesFile).toBe('/etc/engine/templates.json');
   });
 });
