@@ -1,4 +1,5 @@
 import { Logger } from 'nestjs-pino';
+import { AssetTemplateCatalog } from './assets/asset-template-catalog';
 import { ChargeCatalog } from './assets/charge-catalog';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { PolicyCatalog } from './policies/policy-catalog';
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     PolicyCatalog.fromFile(config.slaPoliciesFile);
     ChargeCatalog.fromFile(config.chargePoliciesFile);
     CustomerSegmentsConfig.fromFile(config.customerSegmentsFile);
+    AssetTemplateCatalog.fromFile(config.assetTemplatesFile);
   } catch (error) {
     // One clear line, then stop: a bad setting must never start a half-configured server.
     process.stderr.write(`configuration error: ${(error as Error).message.split('\n')[0]}\n`);

@@ -220,3 +220,10 @@ describe('CUSTOMER_SEGMENTS_FILE', () => {
     expect(loadConfig(env('deploy/segments.json')).customerSegmentsFile).toBe(resolve('deploy/segments.json'));
   });
 });
+
+describe('ASSET_TEMPLATES_FILE', () => {
+  it('config/asset-templates.json by default, made absolute; or the path given', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config' }).assetTemplatesFile).toBe(resolve('config/asset-templates.json'));
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ASSET_TEMPLATES_FILE: '/etc/engine/templates.json' }).assetTemplatesFile).toBe('/etc/engine/templates.json');
+  });
+});
