@@ -44,6 +44,7 @@ const ack = (offset: number): [string, number, Record<string, unknown>] => ['ack
 const dispatch = (engineerId: string, offset: number): [string, number, Record<string, unknown>] => ['dispatch', offset, { engineerId, tier: 'onsite' }];
 const arrive = (engineerId: string, offset: number): [string, number, Record<string, unknown>] => ['arrive', offset, { engineerId }];
 const restore = (offset: number): [string, number, Record<string, unknown>] => ['restore', offset, { by: 'eng', resolution: 'Fixed' }];
+const fileReport = (offset: number): [string, number, Record<string, unknown>] => ['report', offset, { faultType: 'hardware', cause: 'Worn part', method: 'Replaced', loss: 'None', by: 'eng' }];
 const rate = (score: number, offset: number): [string, number, Record<string, unknown>] => ['satisfaction', offset, { kind: 'onsite', score }];
 
 const get = (path: string, params: Record<string, string | number | undefined> = {}) => view(app.analyst, path, { minPosition: position, ...params });
@@ -70,11 +71,11 @@ beforeAll(async () => {
   const s1 = M1 + 4 * DAY + 8 * HOUR;
   const s2 = M1 + 20 * DAY + 8 * HOUR;
   ids = {
-    L0: await ticket(L0, { customerId: 'c-lost', serviceUnitId: 'd-south' }, [restore(2 * HOUR), rate(2, 3 * HOUR), ['close', 4 * HOUR, { by: 'desk' }]]),
+    L0: await ticket(L0, { customerId: 'c-lost', serviceUnitId: 'd-south' }, [ack(5 * MINUTE), restore(2 * HOUR), fileReport(150 * MINUTE), rate(2, 3 * HOUR), ['close', 4 * HOUR, { by: 'desk' }]]),
     N1: await ticket(n1, { customerId: 'c-loyal', assetId: 'srv', category: 'network', serviceUnitId: 'd-north' }, [
       ack(10 * MINUTE), dispatch('e-ann', 15 * MINUTE), arrive('e-ann', 45 * MINUTE), restore(2 * HOUR),
       ['sign-off', 130 * MINUTE, { signedBy: 'Ms Loyal', signatureSha256: 'a'.repeat(64), signatureRef: 'scan-n1' }],
-      rate(5, 3 * HOUR), ['revisit', DAY, { by: 'desk', outcome: 'No recurrence' }], ['close', DAY + HOUR, { by: 'desk' }],
+      fileReport(140 * MINUTE), rate(5, 3 * HOUR), ['revisit', DAY, { by: 'desk', outcome: 'No recurrence' }], ['close', DAY + HOUR, { by: 'desk' }],
     ]),
     N2: await ticket(n2, { customerId: 'c-loyal', assetId: 'srv', category: 'network', serviceUnitId: 'd-north' }, [
       ack(40 * MINUTE), dispatch('e-ann', 50 * MINUTE), arrive('e-ann', 90 * MINUTE), dispatch('e-bo', 100 * MINUTE), arrive('e-bo', 180 * MINUTE),
