@@ -152,7 +152,8 @@ describe('GET /v1/reports/service-quality', () => {
       majorFaults: { total: 0, reported: 0 },
       signedOff: { signed: 1, share: 0.5 },
     });
-    expect(north.warranty.unknown).toBe(0); // both on the asset, judged by its archive
+    // Both on the asset, in its 5-year network coverage, not assessed yet: no charge.
+    expect(north.warranty).toEqual({ inWarranty: 2, outOfWarranty: 0, unknown: 0, charges: 0 });
     const south = await get('/v1/reports/service-quality', { unit: 'd-south', month: MONTH });
     expect(south).toMatchObject({
       repairs: 2,
