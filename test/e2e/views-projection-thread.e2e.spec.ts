@@ -52,7 +52,7 @@ describe.each(['worker', 'main'] as const)('projections on the %s thread', (thre
     expect(answer.status).toBe(200);
     const body = (await answer.json()) as { details: { projections: { status: string; projections: Array<{ name: string; failure?: string }> } } };
     expect(body.details.projections.status).toBe('up');
-    expect(body.details.projections.projections.map((p) => p.name).sort()).toEqual(['satisfaction', 'schedule', 'sla-compliance', 'warranty-archive']);
+    expect(body.details.projections.projections.map((p) => p.name).sort()).toEqual(['satisfaction', 'schedule', 'service-network', 'sla-compliance', 'warranty-archive']);
     expect(body.details.projections.projections.filter((p) => p.failure)).toEqual([]);
   });
 

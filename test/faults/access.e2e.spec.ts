@@ -36,10 +36,16 @@ interface Route {
 function mayCall(route: Route): readonly Role[] {
   const { method, path } = route;
   if (path.startsWith('/v1/webhooks')) return ['admin'];
+  // The service network (issue 18): admins write; units are read by service, auditors and analysts, engineers by service and analysts.
+  if (method === 'GET' && /^\/v1\/units(\/\{id\})?$/.test(path)) return ['service', 'auditor', 'analyst', 'admin'];
+  if (method === 'GET' && path === '/v1/engineers/{id}') return ['service', 'analyst', 'admin'];
+  if (path.startsWith('/v1/units') || path.startsWith('/v1/engineers')) return ['admin'];
   if (path.startsWith('/v1/views/warranty-archive')) return ['analyst', 'auditor', 'admin'];
   // Issue 19: the schedule is for the desk that books the visits as much as for analysts.
   if (path.startsWith('/v1/views/schedule')) return ['analyst', 'service', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
+  // The service network's monthly service-quality form is an analyst's view like the others.
+  if (path.startsWith('/v1/reports/')) return ['analyst', 'admin'];
   if (path === '/v1/audit/verify' || path.startsWith('/v1/audit/')) return ['auditor', 'admin'];
   if (method === 'GET' && /^\/v1\/(tickets|assets)\/\{id\}\/history$/.test(path)) return ['auditor', 'admin'];
   if (method === 'GET' && path === '/v1/tickets/{id}/state') return ['auditor', 'admin'];
@@ -112,7 +118,9 @@ function expectProblem(answer: HttpAnswer, status: number, what: string): void {
 describe('every route of the OpenAPI document', () => {
   it('lists the routes of DESIGN section 8, each protected one marked as needing a bearer key', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    for (const expected of ['POST /v1/tickets', 'GET /v1/tickets/{id}', 'GET /v1/tickets/{id}/history', 'GET /v1/audit/verify', 'GET /v1/views/sla-compliance', 'GET /v1/views/satisfaction']) {
+    for (const expected of ['POST /v1/tickets', 'GET /v1/tickets/{id}', 'GET /v1/tickets/{id}/history', 'GET /v1/audit/verify', 'GET /v1/views/sla-compliance', 'GET /v1/views/satisfaction',
+      'POST /v1/units', 'GET /v1/units', 'GET /v1/units/{id}', 'POST /v1/engineers', 'GET /v1/engineers/{id}',
+      'GET /v1/views/engineers', 'GET /v1/views/customers', 'GET /v1/reports/service-quality']) {
       expect(names).toContain(expected);
     }
     expect(routes.filter((r) => !r.secured && !isPublic(r.path)).map((r) => `${r.method} ${r.path}`)).toEqual([]);

@@ -75,6 +75,7 @@ describe('a failing readiness check, seen without a key', () => {
     expect(failures.sort()).toEqual([
       ['satisfaction', 'the projection stopped and is retrying'],
       ['schedule', 'the projection stopped and is retrying'],
+      ['service-network', 'the projection stopped and is retrying'],
       ['sla-compliance', 'the projection stopped and is retrying'],
       ['warranty-archive', 'the projection stopped and is retrying'],
     ]);

@@ -14,6 +14,7 @@ import { TelemetryModule } from './telemetry/telemetry.module';
 import { AuthModule } from './auth/auth.module';
 import { TicketsModule } from './tickets/tickets.module';
 import { AssetsModule } from './assets/assets.module';
+import { NetworkModule } from './network/network.module';
 import { ProjectionsModule } from './projections/projections.module';
 import { ViewsModule } from './views/views.module';
 import { AuditModule } from './audit/audit.module';
@@ -51,7 +52,8 @@ export class AppModule {
         ProjectionsModule.forRoot(config, overrides.decorateEventStore === undefined),
         TicketsModule.forRoot(),
         AssetsModule.forRoot(config),
-        ViewsModule,
+        NetworkModule.forRoot(),
+        ViewsModule.forRoot(config),
         AuditModule,
         DeadlinesModule,
         ScheduleModule,

@@ -1,7 +1,9 @@
 import { Logger } from 'nestjs-pino';
+import { AssetTemplateCatalog } from './assets/asset-template-catalog';
 import { ChargeCatalog } from './assets/charge-catalog';
 import { loadConfig, type AppConfig } from './config/app-config';
 import { PolicyCatalog } from './policies/policy-catalog';
+import { CustomerSegmentsConfig } from './views/customer-segments';
 import { beginShutdown, createApp } from './bootstrap';
 import { startTracing } from './telemetry/tracing';
 
@@ -14,6 +16,8 @@ async function main(): Promise<void> {
     // The data files are configuration too: a mistake in them stops start-up with one line.
     PolicyCatalog.fromFile(config.slaPoliciesFile);
     ChargeCatalog.fromFile(config.chargePoliciesFile);
+    CustomerSegmentsConfig.fromFile(config.customerSegmentsFile);
+    AssetTemplateCatalog.fromFile(config.assetTemplatesFile);
   } catch (error) {
     // One clear line, then stop: a bad setting must never start a half-configured server.
     process.stderr.write(`configuration error: ${(error as Error).message.split('\n')[0]}\n`);

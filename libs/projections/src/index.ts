@@ -12,3 +12,5 @@ export * from './warranty-archive/warranty-archive.projection';
 export * from './warranty-archive/warranty-archive.query';
 export * from './schedule/schedule.projection';
 export * from './schedule/schedule.query';
+export * from './network/network.projection';
+export * from './network/network.query';

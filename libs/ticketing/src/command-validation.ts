@@ -28,6 +28,7 @@ export function validateCommand(command: TicketCommand): TicketError | undefined
         text(d.customerId, 'customerId') ??
         optionalText(d.assetId, 'assetId') ??
         optionalText(d.category, 'category') ??
+        optionalText(d.serviceUnitId, 'serviceUnitId') ??
         oneOf(CHANNELS, d.channel, 'channel') ??
         oneOf(TICKET_KINDS, d.kind, 'kind') ??
         oneOf(SEVERITIES, d.severity, 'severity') ??
@@ -76,6 +77,10 @@ export function validateCommand(command: TicketCommand): TicketError | undefined
       return text(command.data.by, 'by');
     case 'ReopenTicket':
       return text(command.data.reason, 'reason');
+    case 'AssignTicket':
+      return text(command.data.serviceUnitId, 'serviceUnitId') ?? text(command.data.by, 'by') ?? text(command.data.reason, 'reason');
+    case 'SignOffRepairOrder':
+      return text(command.data.signedBy, 'signedBy') ?? signature(command.data);
     default: {
       const _never: never = command;
       return invalid('type', `unknown command type ${String((_never as { type: unknown }).type)}`);
@@ -113,4 +118,25 @@ function score(value: unknown, field: string): TicketError | undefined {
     (value as number) <= MAX_SATISFACTION_SCORE
     ? undefined
     : invalid(field, `${field} must be an integer from ${MIN_SATISFACTION_SCORE} to ${MAX_SATISFACTION_SCORE}`);
+}
+
+/** The largest signature image kept in the event: a PNG data URL of at most 32 KiB. */
+export const MAX_SIGNATURE_BYTES = 32 * 1024;
+const PNG_DATA_URL = /^data:image\/png;base64,[A-Za-z0-9+/]+={0,2}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** A signature is the image itself, or its SHA-256 and where it is kept: one of the two, never both. */
+function signature(d: { signature?: unknown; signatureSha256?: unknown; signatureRef?: unknown }): TicketError | undefined {
+  if (d.signature !== undefined) {
+    if (d.signatureSha256 !== undefined || d.signatureRef !== undefined) {
+      return invalid('signature', 'send the signature image or its signatureSha256 and signatureRef, not both');
+    }
+    if (typeof d.signature !== 'string' || !PNG_DATA_URL.test(d.signature)) return invalid('signature', 'signature must be a PNG data URL (data:image/png;base64,...)');
+    if (d.signature.length > MAX_SIGNATURE_BYTES) return invalid('signature', `signature is ${d.signature.length} bytes, more than ${MAX_SIGNATURE_BYTES} (32 KiB); send signatureSha256 and signatureRef instead`);
+    return undefined;
+  }
+  if (typeof d.signatureSha256 !== 'string' || !SHA256.test(d.signatureSha256)) {
+    return invalid('signatureSha256', 'a sign-off needs the signature (a PNG data URL) or its signatureSha256 (64 lowercase hex digits) and signatureRef');
+  }
+  return text(d.signatureRef, 'signatureRef');
 }

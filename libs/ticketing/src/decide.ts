@@ -135,6 +135,20 @@ function decideOnTicket(command: Exclude<TicketCommand, ReportTicket>, ticket: T
       }
       return accept(...resumeIfPaused(ticket, at), { type: 'TicketClosed', data: { by: command.data.by, at } });
     }
+    case 'AssignTicket': {
+      const { serviceUnitId, by, reason } = command.data;
+      if (ticket.status === 'closed') return refuse('a closed ticket is not handed to another unit');
+      if (ticket.serviceUnitId === serviceUnitId) return refuse(`it is already with unit ${serviceUnitId}`);
+      const from = ticket.serviceUnitId === null ? {} : { fromUnitId: ticket.serviceUnitId };
+      return accept({ type: 'TicketAssigned', data: { serviceUnitId, ...from, by, reason, at } });
+    }
+    case 'SignOffRepairOrder': {
+      if (ticket.status !== 'restored') return refuse('the customer signs the repair order after service is restored and before the ticket is closed');
+      if (ticket.signOff) return refuse(`the repair order was signed off at ${ticket.signOff.at}`);
+      const { signedBy, signature, signatureSha256, signatureRef } = command.data;
+      const image = signature === undefined ? { signatureSha256: signatureSha256!, signatureRef: signatureRef! } : { signature };
+      return accept({ type: 'RepairOrderSignedOff', data: { signedBy, ...image, at } });
+    }
     case 'ReopenTicket':
       if (ticket.status !== 'restored' && ticket.status !== 'closed') {
         return refuse('only a restored or closed ticket can be reopened');
@@ -148,7 +162,7 @@ function decideOnTicket(command: Exclude<TicketCommand, ReportTicket>, ticket: T
 }
 
 function reported(command: ReportTicket, at: IsoInstant): TicketReported {
-  const { ticketId, customerId, assetId, category, channel, kind, severity, zone, summary, policyId, policyVersion } =
+  const { ticketId, customerId, assetId, category, serviceUnitId, channel, kind, severity, zone, summary, policyId, policyVersion } =
     command.data;
   return {
     type: 'TicketReported',
@@ -157,6 +171,7 @@ function reported(command: ReportTicket, at: IsoInstant): TicketReported {
       customerId,
       ...(assetId === undefined ? {} : { assetId }),
       ...(category === undefined ? {} : { category }),
+      ...(serviceUnitId === undefined ? {} : { serviceUnitId }),
       channel,
       kind,
       severity,
@@ -222,4 +237,6 @@ const VERB: Record<TicketCommand['type'], string> = {
   CompleteRevisit: 'complete a revisit',
   CloseTicket: 'close the ticket',
   ReopenTicket: 'reopen the ticket',
+  AssignTicket: 'assign the ticket',
+  SignOffRepairOrder: 'record the sign-off',
 };

@@ -28,6 +28,9 @@ export function evolve(state: TicketState, event: TicketEvent): TicketState {
       policyId: data.policyId,
       policyVersion: data.policyVersion,
       reportedAt: data.at,
+      serviceUnitId: data.serviceUnitId ?? null,
+      assignments: [],
+      signOff: null,
       acknowledgedAt: null,
       acknowledgedBy: null,
       paused: null,
@@ -110,9 +113,18 @@ function apply(ticket: Ticket, event: TicketEvent): Ticket {
     }
     case 'TicketClosed':
       return { ...ticket, status: 'closed', closedAt: event.data.at, closedBy: event.data.by };
+    case 'TicketAssigned': {
+      const { serviceUnitId, fromUnitId, by, reason, at } = event.data;
+      return { ...ticket, serviceUnitId, assignments: [...ticket.assignments, { serviceUnitId, fromUnitId: fromUnitId ?? null, by, reason, at }] };
+    }
+    case 'RepairOrderSignedOff': {
+      const { signedBy, signature, signatureSha256, signatureRef, at } = event.data;
+      return { ...ticket, signOff: { signedBy, signature: signature ?? null, signatureSha256: signatureSha256 ?? null, signatureRef: signatureRef ?? null, at } };
+    }
     case 'TicketReopened':
       return {
         ...ticket,
+        signOff: null,
         status: 'acknowledged',
         restoredAt: null,
         restoredBy: null,

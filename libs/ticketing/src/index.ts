@@ -13,3 +13,4 @@ export * from './sla';
 export * from './assets';
 export * from './charges';
 export * from './personal-fields';
+export * from './network';

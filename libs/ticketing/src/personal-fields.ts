@@ -27,8 +27,8 @@ const customer = (...paths: string[]): readonly PersonalField[] => paths.map((pa
  * fault as reported (`summary`), the desk's note on acknowledging, a rating's comment, what a
  * revisit heard. Technical text about the equipment (fault type, cause, method, losses,
  * resolution, inspection reports) and about the process (reasons for a new priority, a reopen,
- * a withdrawn alarm, an extension) stays clear. The events hold no postal address and no
- * signature today; a field added for one is declared here.
+ * a withdrawn alarm, an extension) stays clear. The events hold no postal address, and no
+ * signature but the repair order's sign-off; a field added for one is declared here.
  */
 export const PERSONAL_FIELDS: Readonly<Record<TicketEventType | AssetEventType, readonly PersonalField[]>> = {
   TicketReported: customer('summary'),
@@ -44,6 +44,9 @@ export const PERSONAL_FIELDS: Readonly<Record<TicketEventType | AssetEventType, 
   RevisitCompleted: customer('outcome'),
   TicketClosed: [],
   TicketReopened: [],
+  TicketAssigned: [],
+  // The customer's name and signature on the repair order.
+  RepairOrderSignedOff: customer('signedBy', 'signature'),
   SlaWarningReached: [],
   SlaBreached: [],
   EscalationRequired: [],

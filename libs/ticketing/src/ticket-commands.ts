@@ -23,6 +23,8 @@ export type ReportTicket = Command<
     customerId: string;
     assetId?: string;
     category?: string;
+    /** Checked by the caller: a registered service unit. */
+    serviceUnitId?: string;
     channel: Channel;
     kind: TicketKind;
     severity: Severity;
@@ -52,6 +54,13 @@ export type CompleteRevisit = Command<'CompleteRevisit', At & { by: string; outc
 export type CloseTicket = Command<'CloseTicket', At & { by: string }>;
 export type ReopenTicket = Command<'ReopenTicket', At & { reason: string }>;
 
+/** `serviceUnitId` is checked by the caller: a registered service unit. */
+export type AssignTicket = Command<'AssignTicket', At & { serviceUnitId: string; by: string; reason: string }>;
+export type SignOffRepairOrder = Command<
+  'SignOffRepairOrder',
+  At & { signedBy: string; signature?: string; signatureSha256?: string; signatureRef?: string }
+>;
+
 export type TicketCommand =
   | ReportTicket
   | AcknowledgeResponse
@@ -65,7 +74,9 @@ export type TicketCommand =
   | RateSatisfaction
   | CompleteRevisit
   | CloseTicket
-  | ReopenTicket;
+  | ReopenTicket
+  | AssignTicket
+  | SignOffRepairOrder;
 
 export type TicketCommandType = TicketCommand['type'];
 
@@ -83,6 +94,8 @@ export const TICKET_COMMAND_TYPES = [
   'CompleteRevisit',
   'CloseTicket',
   'ReopenTicket',
+  'AssignTicket',
+  'SignOffRepairOrder',
 ] as const satisfies readonly TicketCommandType[];
 
 type MissingFromList = Exclude<TicketCommandType, (typeof TICKET_COMMAND_TYPES)[number]>;

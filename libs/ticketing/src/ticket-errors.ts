@@ -20,6 +20,8 @@ export const TICKET_ERROR_KINDS = {
   AT_BEFORE_LAST_EVENT: 'invalid',
   /** `at` is more than MAX_CLOCK_SKEW_MS after `now`. */
   AT_IN_FUTURE: 'invalid',
+  /** CloseTicket under a policy with `requireSignOffToClose` before the customer signed the repair order. */
+  SIGN_OFF_REQUIRED: 'conflict',
   /** A field is missing, of the wrong type, outside its word list, or an unparsable time. */
   INVALID_INPUT: 'invalid',
   /** upcastTicketEvent: a stored event type this version of the domain does not know. */

@@ -22,6 +22,8 @@ export type TicketReported = Event<
     customerId: string;
     assetId?: string;
     category?: string;
+    /** The service unit the ticket is reported to (the service network); absent for a ticket outside it. */
+    serviceUnitId?: string;
     channel: Channel;
     kind: TicketKind;
     severity: Severity;
@@ -99,6 +101,18 @@ export type SlaAlarmWithdrawn = Event<
   { alarm: AlarmKind; metric: string; alarmRevision: number; reason: string; at: IsoInstant }
 >;
 
+/** The ticket handed to another unit (a manufacturer's repair order to a dealer, a hand-over); `fromUnitId` is absent when it had none. */
+export type TicketAssigned = Event<'TicketAssigned', { serviceUnitId: string; fromUnitId?: string; by: string; reason: string; at: IsoInstant }>;
+
+/**
+ * The customer's signature on the repair order: the image itself (a PNG data URL, at most 32 KiB),
+ * or its SHA-256 and where it is kept. `signedBy` and `signature` are the customer's personal data.
+ */
+export type RepairOrderSignedOff = Event<
+  'RepairOrderSignedOff',
+  { signedBy: string; signature?: string; signatureSha256?: string; signatureRef?: string; at: IsoInstant }
+>;
+
 export type TicketEvent =
   | TicketReported
   | ResponseAcknowledged
@@ -113,6 +127,8 @@ export type TicketEvent =
   | RevisitCompleted
   | TicketClosed
   | TicketReopened
+  | TicketAssigned
+  | RepairOrderSignedOff
   | SlaWarningReached
   | SlaBreached
   | EscalationRequired
@@ -153,6 +169,8 @@ export const TICKET_EVENT_TYPES = [
   'RevisitCompleted',
   'TicketClosed',
   'TicketReopened',
+  'TicketAssigned',
+  'RepairOrderSignedOff',
   'SlaWarningReached',
   'SlaBreached',
   'EscalationRequired',

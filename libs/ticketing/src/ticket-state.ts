@@ -64,6 +64,10 @@ export type SlaBreach = Alarm & Readonly<{ metric: string; dueAt: IsoInstant; po
 
 export type EscalationRequest = Alarm & Readonly<{ metric: string; reason: string; at: IsoInstant }>;
 
+export type Assignment = Readonly<{ serviceUnitId: string; fromUnitId: string | null; by: string; reason: string; at: IsoInstant }>;
+
+export type SignOff = Readonly<{ signedBy: string; signature: string | null; signatureSha256: string | null; signatureRef: string | null; at: IsoInstant }>;
+
 export type Ticket = Readonly<{
   status: Exclude<TicketStatus, 'none'>;
   /** The stream revision of the last event applied (number of events - 1). */
@@ -82,6 +86,11 @@ export type Ticket = Readonly<{
   policyId: string;
   policyVersion: number;
   reportedAt: IsoInstant;
+  /** The unit the ticket is with now: the one reported to, or the latest assignment's. */
+  serviceUnitId: string | null;
+  assignments: readonly Assignment[];
+  /** The customer's sign-off of the current repair order; cleared by a reopen (a new repair is signed again). */
+  signOff: SignOff | null;
 
   acknowledgedAt: IsoInstant | null;
   acknowledgedBy: string | null;

@@ -20,6 +20,8 @@ export const EVENT_SCHEMA_VERSION = {
   RevisitCompleted: 1,
   TicketClosed: 1,
   TicketReopened: 1,
+  TicketAssigned: 1,
+  RepairOrderSignedOff: 1,
   SlaWarningReached: 1,
   SlaBreached: 1,
   EscalationRequired: 1,

@@ -27,19 +27,25 @@ export class RegisterAssetDto {
   ownerName?: string;
   @TextField(200, { description: 'What it is', example: 'HQ office renovation' })
   name!: string;
-  @TextField(100, { description: 'Kind of asset', example: 'renovation' })
-  kind!: string;
+  @IdField({ description: 'An asset template (config/asset-templates.json: renovation, it-system, dealer-product) that fills kind, coverages, entitlements, firstVisit and autoTickets where the request leaves them out', example: 'renovation', optional: true })
+  template?: string;
+  @TextField(100, { description: 'Kind of asset; from the template when absent (required without one)', example: 'renovation', optional: true })
+  kind?: string;
   @DateField('Completion acceptance (coverage starts the day after)', '2025-06-30')
   acceptedAt!: CalendarDate;
   @DateField('Sale date, for coverages that start from the sale', '2025-06-01', true)
   saleDate?: CalendarDate;
   @TextField(64, { description: 'IANA time zone of the site; Asia/Shanghai when absent', example: 'Asia/Shanghai', optional: true })
   timeZone?: string;
-  @ApiProperty({ description: 'Coverage per category: { category, years | months, startsFrom? }', example: [{ category: 'waterproofing', years: 5 }, { category: 'other', years: 2 }] })
+  @ApiPropertyOptional({
+    description: 'Coverage per category: { category, years | months, startsFrom? } with startsFrom acceptance (the day after, the default), acceptance-day or sale; from the template when absent (required without one)',
+    example: [{ category: 'waterproofing', years: 5 }, { category: 'other', years: 2 }],
+  })
+  @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
   @IsObject({ each: true })
-  coverages!: Array<Record<string, unknown>>;
+  coverages?: Array<Record<string, unknown>>;
   @ApiPropertyOptional({ description: 'Counted entitlements', example: { relocation: 1, rebuild: 1, inspectionsPerYear: 1 } })
   @IsOptional()
   @IsObject()
@@ -66,7 +72,7 @@ export class RegisterAssetDto {
   })
   @IsOptional()
   @IsObject()
-  firstVisit?: { afterDays: number; from?: 'acceptance' | 'sale' };
+  firstVisit?: { afterDays: number; from?: 'acceptance' | 'acceptance-day' | 'sale' };
   @ApiPropertyOptional({
     enum: AUTO_TICKET_KINDS,
     isArray: true,

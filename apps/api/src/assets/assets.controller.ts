@@ -3,7 +3,8 @@ import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import type { AssetCommand } from '@app/ticketing';
+import { withTemplate, type AssetCommand } from '@app/ticketing';
+import { AssetTemplateCatalog } from './asset-template-catalog';
 import type { AuthenticatedRequest } from '../auth/api-key.guard';
 import { Roles } from '../auth/roles.decorator';
 import { GetStreamHistory } from '../audit/audit.queries';
@@ -39,6 +40,7 @@ export class AssetsController {
     private readonly commands: CommandBus,
     private readonly queries: QueryBus,
     private readonly charges: ChargeCatalog,
+    private readonly templates: AssetTemplateCatalog,
   ) {}
 
   @Post()
@@ -47,7 +49,14 @@ export class AssetsController {
   async register(@Body() body: RegisterAssetDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
     const key = request.headers['idempotency-key'];
     const id = body.assetId ?? (typeof key === 'string' ? assetIdForKey(key) : randomUUID());
-    const answer = await this.run(id, { type: 'RegisterAsset', data: { ...body, assetId: id } } as unknown as AssetCommand, body, 'register', request, reply);
+    const { template, ...given } = body;
+    const filled = template === undefined ? given : withTemplate(given as Record<string, unknown>, this.templates.resolve(template));
+    const missing = (['kind', 'coverages'] as const).filter((field) => filled[field] === undefined);
+    if (missing.length > 0) {
+      const errors = missing.map((field) => ({ field, message: `${field} is required (or a template that gives it)` }));
+      throw new ProblemError(problem(400, 'VALIDATION_FAILED', errors.map((e) => `${e.field}: ${e.message}`).join('; '), { errors }));
+    }
+    const answer = await this.run(id, { type: 'RegisterAsset', data: { ...filled, assetId: id } } as unknown as AssetCommand, body, 'register', request, reply);
     reply.header('location', `/v1/assets/${id}`);
     return answer;
   }

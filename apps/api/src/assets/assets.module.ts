@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '../config/app-config';
 import { AssetsController } from './assets.controller';
 import { ChargeCatalog } from './charge-catalog';
+import { AssetTemplateCatalog } from './asset-template-catalog';
 import { ExecuteAssetCommandHandler, GetAssetHandler } from './execute-asset-command.handler';
 
 @Module({})
@@ -12,7 +13,9 @@ export class AssetsModule {
       module: AssetsModule,
       imports: [CqrsModule],
       controllers: [AssetsController],
-      providers: [{ provide: ChargeCatalog, useFactory: () => ChargeCatalog.fromFile(config.chargePoliciesFile) }, ExecuteAssetCommandHandler, GetAssetHandler],
+      providers: [
+        { provide: ChargeCatalog, useFactory: () => ChargeCatalog.fromFile(config.chargePoliciesFile) },
+        { provide: AssetTemplateCatalog, useFactory: () => AssetTemplateCatalog.fromFile(config.assetTemplatesFile) }, ExecuteAssetCommandHandler, GetAssetHandler],
     };
   }
 }

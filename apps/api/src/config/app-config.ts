@@ -19,6 +19,10 @@ export interface AppConfig {
   readonly apiKeys: ReadonlyArray<{ role: Role; key: string }> | undefined;
   readonly slaPoliciesFile: string;
   readonly chargePoliciesFile: string;
+  /** CUSTOMER_SEGMENTS_FILE: `{ loyalVisits, lostAfterMonths }` of the customers view. */
+  readonly customerSegmentsFile: string;
+  /** The asset templates a registration may name (`template`); ASSET_TEMPLATES_FILE. */
+  readonly assetTemplatesFile: string;
   readonly sqliteSynchronous: SqliteSynchronous;
   /** Requests per second per key; 0 turns rate limiting off. */
   readonly rateLimitPerSecond: number;
@@ -138,6 +142,8 @@ export function loadConfig(env: Env = process.env, cores: number = availablePara
     apiKeys: apiKeys(text(env, 'API_KEYS')),
     slaPoliciesFile: absolute(text(env, 'SLA_POLICIES_FILE') ?? 'config/sla-policies.json'),
     chargePoliciesFile: absolute(text(env, 'CHARGE_POLICIES_FILE') ?? 'config/charge-policies.json'),
+    customerSegmentsFile: absolute(text(env, 'CUSTOMER_SEGMENTS_FILE') ?? 'config/customer-segments.json'),
+    assetTemplatesFile: absolute(text(env, 'ASSET_TEMPLATES_FILE') ?? 'config/asset-templates.json'),
     sqliteSynchronous: oneOf(env, 'SQLITE_SYNCHRONOUS', ['FULL', 'NORMAL', 'EXTRA', 'OFF'] as const, 'FULL', true),
     rateLimitPerSecond: integer(env, 'RATE_LIMIT_PER_SECOND', 1000, 0, 1_000_000),
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info', false),

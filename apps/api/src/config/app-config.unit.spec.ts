@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('PROJECTION_THREAD', () => {
@@ -243,5 +244,25 @@ describe('tracing (OTEL_*)', () => {
   it('off when OTEL_SDK_DISABLED=true, and an unknown exporter stops start-up', () => {
     expect(tracing({ OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp' })).toBe(false);
     expect(() => tracing({ OTEL_TRACES_EXPORTER: 'jaeger' })).toThrow('OTEL_TRACES_EXPORTER');
+  });
+});
+
+describe('CUSTOMER_SEGMENTS_FILE', () => {
+  const env = (value?: string) => ({ DATA_DIR: '/tmp/ticket-engine-config', ...(value === undefined ? {} : { CUSTOMER_SEGMENTS_FILE: value }) });
+
+  it('config/customer-segments.json by default, made absolute', () => {
+    expect(loadConfig(env()).customerSegmentsFile).toBe(resolve('config/customer-segments.json'));
+  });
+
+  it('the file named, made absolute', () => {
+    expect(loadConfig(env('/etc/engine/segments.json')).customerSegmentsFile).toBe('/etc/engine/segments.json');
+    expect(loadConfig(env('deploy/segments.json')).customerSegmentsFile).toBe(resolve('deploy/segments.json'));
+  });
+});
+
+describe('ASSET_TEMPLATES_FILE', () => {
+  it('config/asset-templates.json by default, made absolute; or the path given', () => {
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config' }).assetTemplatesFile).toBe(resolve('config/asset-templates.json'));
+    expect(loadConfig({ DATA_DIR: '/tmp/ticket-engine-config', ASSET_TEMPLATES_FILE: '/etc/engine/templates.json' }).assetTemplatesFile).toBe('/etc/engine/templates.json');
   });
 });

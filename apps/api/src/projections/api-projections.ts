@@ -1,4 +1,4 @@
-import { satisfactionProjection, scheduleProjection, slaComplianceProjection, warrantyArchiveProjection, type Projection } from '@app/projections';
+import { networkProjection, satisfactionProjection, scheduleProjection, slaComplianceProjection, warrantyArchiveProjection, type Projection } from '@app/projections';
 import { DEFAULT_SCHEDULE_OPTIONS, type ScheduleOptions, type SlaPolicyCatalog } from '@app/ticketing';
 
 /**
@@ -6,5 +6,5 @@ import { DEFAULT_SCHEDULE_OPTIONS, type ScheduleOptions, type SlaPolicyCatalog }
  * configured SCHEDULE_* settings (the defaults where a caller has no configuration).
  */
 export function apiProjections(catalog: SlaPolicyCatalog, schedule: ScheduleOptions = DEFAULT_SCHEDULE_OPTIONS): Projection[] {
-  return [slaComplianceProjection(catalog), satisfactionProjection, warrantyArchiveProjection, scheduleProjection(schedule)];
+  return [slaComplianceProjection(catalog), satisfactionProjection, warrantyArchiveProjection, scheduleProjection(schedule), networkProjection];
 }

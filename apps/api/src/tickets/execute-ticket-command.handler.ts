@@ -1,6 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { decideWithAlarms, EVENT_SCHEMA_VERSION, toTicketEvent, usesEntitlement, type AssetCommand, type ReportTicket, type TicketCommand, type TicketEvent, type TicketState } from '@app/ticketing';
+import {
+  decideWithAlarms,
+  ENGINEER_TIERS,
+  EVENT_SCHEMA_VERSION,
+  ticketError,
+  toTicketEvent,
+  usesEntitlement,
+  type AssetCommand,
+  type DispatchEngineer,
+  type ReportTicket,
+  type TicketCommand,
+  type TicketEvent,
+  type TicketState,
+} from '@app/ticketing';
 import { ASSETS } from '../assets/asset-stream';
 import { problem, ProblemError } from '../http/problem';
 import { CLOCK, type Clock } from '../clock';
@@ -9,6 +22,7 @@ import { PolicyCatalog } from '../policies/policy-catalog';
 import { runCommand, type AggregateType, type CommandOutcome } from '../commands/stream-commands';
 import type { CommandContext } from './command-context';
 import { foldTicket, ticketStream } from './ticket-stream';
+import { engineerStream, foldEngineer, foldUnit, unitStream } from '../network/network-streams';
 
 /**
  * Tickets as the command runner sees them. A fact may be dated before alarms the engine raised;
@@ -19,11 +33,16 @@ export function ticketsUnder(policies: PolicyCatalog): AggregateType<TicketState
     name: 'ticket',
     streamOf: ticketStream,
     fold: foldTicket,
-    decide: (command, state, now, recorded) =>
-      decideWithAlarms(command, state, now, () => ({
+    decide: (command, state, now, recorded) => {
+      const policy = () => (state.status === 'none' ? undefined : policies.find(state.policyId, state.policyVersion));
+      if (command.type === 'CloseTicket' && state.status === 'restored' && state.signOff === null && policy()?.requireSignOffToClose) {
+        return { ok: false, error: ticketError('SIGN_OFF_REQUIRED', `cannot close the ticket: policy ${state.policyId} closes a ticket only after the customer signed the repair order (POST /v1/tickets/${state.ticketId}/sign-off)`) };
+      }
+      return decideWithAlarms(command, state, now, () => ({
         history: recorded().map((event) => ({ revision: event.revision, event: toTicketEvent(event) })),
-        policy: state.status === 'none' ? undefined : policies.find(state.policyId, state.policyVersion),
-      })),
+        policy: policy(),
+      }));
+    },
     schemaVersion: (event) => EVENT_SCHEMA_VERSION[event.type],
   };
 }
@@ -58,7 +77,37 @@ export class ExecuteTicketCommandHandler implements ICommandHandler<ExecuteTicke
       command = { ...command, data: { ...command.data, at } };
       if ((await this.streams.load(ticketStream(ticketId), foldTicket, { fresh: true })).recorded.length === 0) await this.recordOnAsset(ticketId, command, context);
     }
+    if (command.type === 'DispatchEngineer') command = await this.fromRoster(ticketId, command);
     return runCommand(this.streams, this.tickets, ticketId, command, context, () => this.clock.now());
+  }
+
+  /**
+   * A dispatch to a ticket with a service unit sends a registered, active engineer of that unit
+   * or of its parent, with the tier on the roster when the request names none. A ticket without
+   * a unit needs the tier in the request, as before the network existed.
+   */
+  private async fromRoster(ticketId: string, dispatch: DispatchEngineer): Promise<DispatchEngineer> {
+    const ticket = (await this.streams.load(ticketStream(ticketId), foldTicket, { fresh: true })).state;
+    if (ticket.status === 'none') return dispatch; // TICKET_NOT_FOUND, from the decider
+    const { engineerId, tier } = dispatch.data;
+    if (ticket.serviceUnitId === null || typeof engineerId !== 'string') {
+      if (tier === undefined) {
+        const message = `tier must be one of ${ENGINEER_TIERS.join(', ')}`;
+        throw new ProblemError(problem(400, 'VALIDATION_FAILED', `tier: ${message}`, { errors: [{ field: 'tier', message }] }));
+      }
+      return dispatch;
+    }
+    const unitId = ticket.serviceUnitId;
+    const engineer = (await this.streams.load(engineerStream(engineerId), foldEngineer, { fresh: true })).state;
+    const refuse = (code: string, message: string) => new ProblemError(problem(400, code, message, { errors: [{ field: 'engineerId', message }] }));
+    if (engineer.status === 'none') throw refuse('UNKNOWN_ENGINEER', `no engineer ${engineerId} is registered`);
+    const unit = (await this.streams.load(unitStream(unitId), foldUnit, { fresh: true })).state;
+    const allowed = [unitId, ...(unit.status !== 'none' && unit.parentId !== null ? [unit.parentId] : [])];
+    if (engineer.status === 'left') throw refuse('ENGINEER_NOT_IN_UNIT', `engineer ${engineerId} left the service at ${engineer.left!.at}`);
+    if (!allowed.includes(engineer.unitId)) {
+      throw refuse('ENGINEER_NOT_IN_UNIT', `engineer ${engineerId} works in unit ${engineer.unitId}; ticket ${ticketId} is with unit ${allowed.join(' (or its parent ')}${allowed.length > 1 ? ')' : ''}`);
+    }
+    return tier === undefined ? { ...dispatch, data: { ...dispatch.data, tier: engineer.tier } } : dispatch;
   }
 
   /**

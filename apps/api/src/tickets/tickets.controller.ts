@@ -10,6 +10,8 @@ import { PolicyCatalog } from '../policies/policy-catalog';
 import { commandContext, ticketIdForKey } from './command-context';
 import {
   AcknowledgeResponseDto,
+  AssignTicketDto,
+  SignOffRepairOrderDto,
   CloseTicketDto,
   CompleteRevisitDto,
   DispatchEngineerDto,
@@ -27,6 +29,8 @@ import { ExecuteTicketCommand } from './execute-ticket-command.handler';
 import { GetTicket, type TicketView } from './get-ticket.query';
 import { TicketIdPipe } from './ticket-id.pipe';
 import { traceOf } from '../telemetry/http-telemetry';
+import type { ProblemError } from '../http/problem';
+import { GetUnit, unknownUnit, type UnitView } from '../network/network.handlers';
 
 const ticketId = new TicketIdPipe();
 
@@ -59,7 +63,8 @@ export class TicketsController {
   async report(@Body() body: ReportTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Answer> {
     const key = request.headers['idempotency-key'];
     const id = body.ticketId?.toLowerCase() ?? (typeof key === 'string' ? ticketIdForKey(key) : randomUUID());
-    const policy = this.policies.resolve(body.policyId);
+    const unit = body.serviceUnitId === undefined ? undefined : await this.unitOrUnknown(body.serviceUnitId);
+    const policy = this.policies.resolve(body.policyId ?? unit?.policyId ?? undefined);
     const { ticketId: _given, policyId: _policy, ...facts } = body;
     const answer = await this.run(id, { type: 'ReportTicket', data: { ...facts, ticketId: id, policyId: policy.id, policyVersion: policy.version } }, body, 'report', request, reply);
     reply.header('location', `/v1/tickets/${id}`);
@@ -88,7 +93,7 @@ export class TicketsController {
   @Roles('service')
   @ApiOperation({ summary: 'Send an engineer; senior after onsite is an escalation' })
   dispatch(@Param('id', ticketId) id: string, @Body() body: DispatchEngineerDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.run(id, { type: 'DispatchEngineer', data: body }, body, 'dispatch', request, reply);
+    return this.run(id, { type: 'DispatchEngineer', data: body } as TicketCommand, body, 'dispatch', request, reply);
   }
 
   @Post(':id/arrive')
@@ -163,12 +168,39 @@ export class TicketsController {
     return this.run(id, { type: 'CloseTicket', data: body }, body, 'close', request, reply);
   }
 
+  @Post(':id/assign')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Hand the ticket to a service unit: a manufacturer\'s repair order to a dealer, a hand-over between units' })
+  async assign(@Param('id', ticketId) id: string, @Body() body: AssignTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.unitOrUnknown(body.serviceUnitId);
+    return this.run(id, { type: 'AssignTicket', data: body }, body, 'assign', request, reply);
+  }
+
+  @Post(':id/sign-off')
+  @HttpCode(200)
+  @Roles('service')
+  @ApiOperation({ summary: 'Record the customer\'s signature on the repair order (after service is restored); a policy may require it to close' })
+  signOff(@Param('id', ticketId) id: string, @Body() body: SignOffRepairOrderDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.run(id, { type: 'SignOffRepairOrder', data: body }, body, 'sign-off', request, reply);
+  }
+
   @Post(':id/reopen')
   @HttpCode(200)
   @Roles('service')
   @ApiOperation({ summary: 'Reopen a restored or closed ticket' })
   reopen(@Param('id', ticketId) id: string, @Body() body: ReopenTicketDto, @Req() request: AuthenticatedRequest, @Res({ passthrough: true }) reply: FastifyReply) {
     return this.run(id, { type: 'ReopenTicket', data: body }, body, 'reopen', request, reply);
+  }
+
+  /** The registered unit `unitId`, or the caller's 400 UNKNOWN_UNIT. */
+  private async unitOrUnknown(unitId: string): Promise<UnitView> {
+    try {
+      return await this.queries.execute(new GetUnit(unitId));
+    } catch (error) {
+      if ((error as ProblemError).problem?.code === 'UNIT_NOT_FOUND') throw unknownUnit(unitId, 'serviceUnitId');
+      throw error;
+    }
   }
 
   private async run(

@@ -1,7 +1,19 @@
 import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { listWarrantyArchives, queryClockRows, queryCompliance, querySatisfaction, queryWarrantyArchive, type ReadModelStore, type ViewFilter } from '@app/projections';
+import {
+  listUnitIds,
+  listWarrantyArchives,
+  needsNetwork,
+  networkTables,
+  queryClockRows,
+  queryCompliance,
+  querySatisfaction,
+  queryWarrantyArchive,
+  rollUpByUnit,
+  type ReadModelStore,
+  type ViewFilter,
+} from '@app/projections';
 import { Roles } from '../auth/roles.decorator';
 import { CLOCK, type Clock } from '../clock';
 import { problem, ProblemError } from '../http/problem';
@@ -29,8 +41,10 @@ export class ViewsController {
   @ApiOperation({ summary: 'Met, breached and running clocks per metric, grouped; open clocks past due count as breached' })
   async compliance(@Query() query: ComplianceQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
     await waitForView(this.readModels, 'sla-compliance', query.minPosition);
-    const filter = { ...this.filter(query), metric: query.metric };
-    const groups = queryCompliance(this.readModels.db, this.tables('sla-compliance'), filter, this.clock.now());
+    const filter = { ...(await this.filter(query)), metric: query.metric };
+    const tables = this.tables('sla-compliance');
+    const now = this.clock.now();
+    const groups = this.byUnit(filter, (f) => queryCompliance(this.readModels.db, tables, { ...f, metric: query.metric }, now), (g) => Object.keys(g.metrics).length === 0);
     if (query.format === 'csv') {
       const rows = groups.flatMap((g) =>
         Object.entries(g.metrics).map(([metric, m]) =>
@@ -51,13 +65,14 @@ export class ViewsController {
     await waitForView(this.readModels, 'sla-compliance', query.minPosition);
     const limit = query.limit ?? 50;
     const offset = query.offset ?? 0;
-    const filter = { ...this.filter(query), metric: query.metric, outcome: query.outcome };
+    const filter = { ...(await this.filter(query)), groupBy: undefined, metric: query.metric, outcome: query.outcome };
     const page = queryClockRows(this.readModels.db, this.tables('sla-compliance'), filter, { limit, offset }, this.clock.now(), this.policies.catalog);
+    const items = page.items;
     if (query.format === 'csv') {
       const header = ['ticketId', 'metric', 'outcome', 'paused', 'reportedAt', 'policyId', 'policyVersion', 'severity', 'customerId', 'engineerId', 'target', 'startedAt', 'dueAt', 'stoppedAt', 'elapsedMs', 'pausedMs'] as const;
-      return this.csv(reply, 'sla-compliance-tickets', header, page.items.map((item) => header.map((column) => item[column])));
+      return this.csv(reply, 'sla-compliance-tickets', header, items.map((item) => header.map((column) => item[column])));
     }
-    return { total: page.total, limit, offset, items: page.items };
+    return { total: page.total, limit, offset, items };
   }
 
   @Get('satisfaction')
@@ -66,7 +81,17 @@ export class ViewsController {
   async satisfaction(@Query() query: ViewQueryDto, @Res({ passthrough: true }) reply: FastifyReply) {
     await waitForView(this.readModels, 'satisfaction', query.minPosition);
     const policy = query.policyId ? this.policies.resolve(query.policyId) : this.policies.defaultPolicy;
-    const view = querySatisfaction(this.readModels.db, this.tables('satisfaction'), this.filter(query), policy.satisfactionTargets);
+    const filter = await this.filter(query);
+    const tables = this.tables('satisfaction');
+    const rolled = filter.rollUp && filter.groupBy === 'serviceUnit';
+    // Rolled up, the revisit rate by month is that of every ticket the filters keep; the groups are the units'.
+    const whole = querySatisfaction(this.readModels.db, tables, rolled ? { ...filter, groupBy: undefined } : filter, policy.satisfactionTargets);
+    const groups = rolled
+      ? this.byUnit(filter, (f) => querySatisfaction(this.readModels.db, tables, f, policy.satisfactionTargets).groups, (g) =>
+          g.revisits.restored === 0 && Object.values(g.kinds).every((k) => k.rated === 0),
+        )
+      : whole.groups;
+    const view = { ...whole, groupBy: filter.groupBy ?? null, groups };
     if (query.format === 'csv') {
       const rows = view.groups.flatMap((g) =>
         Object.entries(g.kinds).map(([kind, k]) => [g.key, kind, k.rated, k.satisfied, k.rate, k.target, k.met]),
@@ -108,18 +133,38 @@ export class ViewsController {
     return this.personalData.revealDeep(archive);
   }
 
-  private filter(query: ViewQueryDto): ViewFilter {
+  private async filter(query: ViewQueryDto): Promise<ViewFilter> {
     // An unknown policy is a mistake in the query, not an empty answer.
     if (query.policyId) this.policies.resolve(query.policyId);
-    return {
+    const filter: ViewFilter = {
       from: instant(query.from),
       to: instant(query.to),
       groupBy: query.groupBy,
       policyId: query.policyId,
       severity: query.severity,
-      customerId: query.customerId,
-      engineerId: query.engineerId,
+      customerId: sameAs('customerId', query.customerId, 'customer', query.customer),
+      engineerId: sameAs('engineerId', query.engineerId, 'engineer', query.engineer),
+      serviceUnitId: query.serviceUnit,
+      assetKind: query.assetKind,
+      rollUp: query.rollUp === 'true',
     };
+    if (filter.rollUp && filter.groupBy !== 'serviceUnit' && filter.serviceUnitId === undefined) {
+      throw new ProblemError(
+        problem(400, 'VALIDATION_FAILED', 'rollUp sums the units under a unit: it needs groupBy=serviceUnit or serviceUnit', {
+          errors: [{ field: 'rollUp', message: 'needs groupBy=serviceUnit or serviceUnit' }],
+        }),
+      );
+    }
+    if (!needsNetwork(filter)) return filter;
+    // The unit and asset kind come from the service network's view: read it up to the same position.
+    await waitForView(this.readModels, 'service-network', query.minPosition);
+    return { ...filter, network: networkTables(this.tables('service-network')) };
+  }
+
+  /** The groups of a query, or with groupBy=serviceUnit and rollUp=true one per unit holding its subtree. */
+  private byUnit<G extends { key: string }>(filter: ViewFilter, run: (filter: ViewFilter) => G[], empty: (group: G) => boolean): G[] {
+    if (!(filter.rollUp && filter.groupBy === 'serviceUnit')) return run(filter);
+    return rollUpByUnit(listUnitIds(this.readModels.db, this.tables('service-network'), filter.serviceUnitId), filter, run, empty);
   }
 
   private tables(projection: string) {
@@ -132,4 +177,14 @@ export class ViewsController {
     reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`);
     return toCsv(header, rows);
   }
+}
+
+/** A filter given under both of its names must say the same thing twice. */
+function sameAs(name: string, value: string | undefined, alias: string, aliased: string | undefined): string | undefined {
+  if (value !== undefined && aliased !== undefined && value !== aliased) {
+    throw new ProblemError(
+      problem(400, 'VALIDATION_FAILED', `${name} and ${alias} name the same filter and differ`, { errors: [{ field: alias, message: `differs from ${name}` }] }),
+    );
+  }
+  return value ?? aliased;
 }

@@ -7,11 +7,18 @@ export interface Webhook {
   readonly id: string;
   readonly url: string;
   readonly eventTypes: string[];
+  /** Only ticket events of tickets that match (the ticket's severity and unit as of the event); absent: every event of the types. */
+  readonly filters?: WebhookFilters;
   readonly status: WebhookStatus;
   readonly createdAt: string;
   readonly updatedAt: string;
   /** Events not queued because the webhook was paused with a full queue (see PAUSED_QUEUE_LIMIT). */
   readonly skippedWhilePaused: number;
+}
+
+export interface WebhookFilters {
+  readonly severity?: string;
+  readonly serviceUnitId?: string;
 }
 
 export interface Delivery {
@@ -43,6 +50,7 @@ export interface WebhookRow {
   id: string;
   url: string;
   event_types: string;
+  filters: string | null;
   status: WebhookStatus;
   created_at: string;
   updated_at: string;
@@ -73,7 +81,7 @@ export interface AttemptRow {
 }
 
 export function toWebhook(row: WebhookRow): Webhook {
-  return { id: row.id, url: row.url, eventTypes: JSON.parse(row.event_types), status: row.status, createdAt: row.created_at, updatedAt: row.updated_at, skippedWhilePaused: row.skipped_while_paused };
+  return { id: row.id, url: row.url, eventTypes: JSON.parse(row.event_types), ...(row.filters ? { filters: JSON.parse(row.filters) as WebhookFilters } : {}), status: row.status, createdAt: row.created_at, updatedAt: row.updated_at, skippedWhilePaused: row.skipped_while_paused };
 }
 
 export function toDelivery(row: DeliveryRow): Delivery {

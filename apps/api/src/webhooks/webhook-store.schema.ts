@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 
 /** The schema's version, in `PRAGMA user_version`; each step below takes a file one version up. */
-const VERSION = 1;
+const VERSION = 2;
 
 /**
  * Creates the tables of a new webhooks.db, or brings an older file up to date, in one immediate
@@ -33,7 +33,7 @@ export function openSchema(db: Database.Database): void {
     );
   `);
   db.transaction(() => {
-    if ((db.pragma('user_version', { simple: true }) as number) >= VERSION) return;
+    if ((db.pragma('user_version', { simple: true }) as number) >= 1) return;
     db.exec(`
       CREATE TABLE queue_heads (
         webhook_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, next_attempt_at TEXT NOT NULL,
@@ -52,6 +52,15 @@ export function openSchema(db: Database.Database): void {
       CREATE INDEX deliveries_pending ON deliveries (webhook_id) WHERE status = 'pending';
 
       ALTER TABLE webhooks ADD COLUMN skipped_while_paused INTEGER NOT NULL DEFAULT 0;
+    `);
+    db.pragma('user_version = 1');
+  }).immediate();
+  // Version 2: filters on a ticket's severity and service unit, and what the outbox learnt of each ticket to apply them.
+  db.transaction(() => {
+    if ((db.pragma('user_version', { simple: true }) as number) >= VERSION) return;
+    db.exec(`
+      ALTER TABLE webhooks ADD COLUMN filters TEXT;
+      CREATE TABLE ticket_facets (stream TEXT PRIMARY KEY, severity TEXT, service_unit_id TEXT) WITHOUT ROWID;
     `);
     db.pragma(`user_version = ${VERSION}`);
   }).immediate();

@@ -4,15 +4,30 @@ import { dirname } from 'node:path';
 import { comparePositions, formatPosition, parsePosition, type Position, type RecordedEvent } from '@app/event-store';
 import { prepared } from '@app/projections';
 import { openSchema } from './webhook-store.schema';
-import { toDelivery, toWebhook, type Attempt, type AttemptRow, type Delivery, type DeliveryRow, type DeliveryStatus, type Webhook, type WebhookRow, type WebhookStatus } from './webhook-store.rows';
+import { toDelivery, toWebhook, type Attempt, type AttemptRow, type Delivery, type DeliveryRow, type DeliveryStatus, type Webhook, type WebhookFilters, type WebhookRow, type WebhookStatus } from './webhook-store.rows';
 
-export type { Attempt, Delivery, DeliveryStatus, Webhook, WebhookStatus } from './webhook-store.rows';
+export type { Attempt, Delivery, DeliveryStatus, Webhook, WebhookFilters, WebhookStatus } from './webhook-store.rows';
+
+/** A ticket's severity and service unit as of one of its events. */
+type TicketFacets = { severity: string | null; serviceUnitId: string | null };
+
+const TICKET_PREFIX = 'ticket-';
 
 /** A webhook that takes deliveries (active or paused), with the event types it wants. */
 interface OutboxHook {
   readonly id: string;
   readonly types: readonly string[];
+  readonly filters: WebhookFilters | null;
   readonly paused: boolean;
+}
+
+/** Whether a hook with `filters` takes an event of a ticket with `facets` (undefined: not a ticket's event). */
+function matches(filters: WebhookFilters | null, facets: TicketFacets | undefined): boolean {
+  if (!filters) return true;
+  if (!facets) return false;
+  if (filters.severity !== undefined && facets.severity !== filters.severity) return false;
+  if (filters.serviceUnitId !== undefined && facets.serviceUnitId !== filters.serviceUnitId) return false;
+  return true;
 }
 
 /**
@@ -71,13 +86,13 @@ export class WebhookStore {
    * A webhook gets the events the outbox reads after it is registered: the checkpoint the outbox
    * reached without webhooks is written with it, so a restart does not queue earlier events for it.
    */
-  register(webhook: { id: string; url: string; eventTypes: string[]; secret: string }, now: string): Webhook {
+  register(webhook: { id: string; url: string; eventTypes: string[]; secret: string; filters?: WebhookFilters }, now: string): Webhook {
     const unsaved = this.unsaved;
     this.db.transaction(() => {
       if (unsaved) this.writeCheckpoint(unsaved.position);
       this.db
-        .prepare('INSERT INTO webhooks (id, url, event_types, secret, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now);
+        .prepare('INSERT INTO webhooks (id, url, event_types, secret, status, created_at, updated_at, filters) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(webhook.id, webhook.url, JSON.stringify(webhook.eventTypes), webhook.secret, 'active', now, now, webhook.filters ? JSON.stringify(webhook.filters) : null);
     })();
     // Written: forgotten only once the transaction has committed.
     this.unsaved = undefined;
@@ -151,6 +166,7 @@ export class WebhookStore {
    */
   enqueue(events: readonly RecordedEvent[], last: Position, makeId: () => string, now: string): number {
     const hooks = this.outboxHooks();
+    const facets = this.ticketFacets(events);
     if (hooks.length === 0) {
       // Nothing to queue: the checkpoint moves in memory (see IDLE_CHECKPOINT_BATCHES).
       this.unsaved = { position: last, batches: (this.unsaved?.batches ?? 0) + 1 };
@@ -170,10 +186,11 @@ export class WebhookStore {
         const room = new Map<string, number>();
         const skipped = new Map<string, number>();
         let queued = 0;
-        for (const event of events) {
+        for (const [i, event] of events.entries()) {
           for (const hook of hooks) {
             const types = hook.types;
             if (!types.includes('*') && !types.includes(event.type)) continue;
+            if (!matches(hook.filters, facets[i])) continue;
             if (hook.paused) {
               const left = room.get(hook.id) ?? this.pausedQueueLimit - (pendingOf.get(hook.id) as { n: number }).n;
               if (left <= 0) {
@@ -209,10 +226,43 @@ export class WebhookStore {
   private outboxHooks(): readonly OutboxHook[] {
     const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
     if (this.hooks?.dataVersion !== dataVersion) {
-      const rows = prepared(this.db, "SELECT id, event_types, status FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string; status: WebhookStatus }>;
-      this.hooks = { dataVersion, hooks: rows.map((row) => ({ id: row.id, types: JSON.parse(row.event_types) as string[], paused: row.status === 'paused' })) };
+      const rows = prepared(this.db, "SELECT id, event_types, filters, status FROM webhooks WHERE status IN ('active', 'paused')").all() as Array<{ id: string; event_types: string; filters: string | null; status: WebhookStatus }>;
+      this.hooks = {
+        dataVersion,
+        hooks: rows.map((row) => ({ id: row.id, types: JSON.parse(row.event_types) as string[], filters: row.filters ? (JSON.parse(row.filters) as WebhookFilters) : null, paused: row.status === 'paused' })),
+      };
     }
     return this.hooks.hooks;
+  }
+
+  /**
+   * Each ticket event's ticket as of that event (its severity and service unit), in the order of
+   * `events`; undefined for the events of other streams. What the events change is written, so a
+   * later batch (or a restart) knows the tickets reported before it; reading a batch again writes
+   * the same values again.
+   */
+  private ticketFacets(events: readonly RecordedEvent[]): Array<TicketFacets | undefined> {
+    const known = new Map<string, TicketFacets>();
+    const changed = new Map<string, TicketFacets>();
+    const read = prepared(this.db, 'SELECT severity, service_unit_id AS serviceUnitId FROM ticket_facets WHERE stream = ?');
+    const found = events.map((event) => {
+      if (!event.stream.startsWith(TICKET_PREFIX)) return undefined;
+      let current = known.get(event.stream) ?? (read.get(event.stream) as TicketFacets | undefined) ?? { severity: null, serviceUnitId: null };
+      const data = event.data as Record<string, unknown>;
+      if (event.type === 'TicketReported') current = { severity: String(data['severity']), serviceUnitId: typeof data['serviceUnitId'] === 'string' ? data['serviceUnitId'] : null };
+      else if (event.type === 'TicketReprioritized') current = { ...current, severity: String(data['to']) };
+      else if (event.type === 'TicketAssigned') current = { ...current, serviceUnitId: String(data['serviceUnitId']) };
+      if (current !== known.get(event.stream) && ['TicketReported', 'TicketReprioritized', 'TicketAssigned'].includes(event.type)) changed.set(event.stream, current);
+      known.set(event.stream, current);
+      return current;
+    });
+    if (changed.size > 0) {
+      const write = prepared(this.db, 'INSERT INTO ticket_facets (stream, severity, service_unit_id) VALUES (?, ?, ?) ON CONFLICT (stream) DO UPDATE SET severity = excluded.severity, service_unit_id = excluded.service_unit_id');
+      this.db.transaction(() => {
+        for (const [stream, facets] of changed) write.run(stream, facets.severity, facets.serviceUnitId);
+      })();
+    }
+    return found;
   }
 
   private saveCheckpoint(): void {

@@ -6,7 +6,7 @@ import { CLOCK, type Clock } from '../clock';
 import { problem, ProblemError } from '../http/problem';
 import { WEBHOOK_STORE } from './webhook.tokens';
 import { DeliveriesQueryDto, RegisterWebhookDto } from './webhook.dto';
-import type { WebhookStore } from './webhook-store';
+import type { WebhookFilters, WebhookStore } from './webhook-store';
 import { WebhookTargetRefused, WebhookTargets } from './webhook-target';
 
 const webhookId = new ParseUUIDPipe({ exceptionFactory: () => new ProblemError(problem(400, 'INVALID_WEBHOOK_ID', 'a webhook id is a UUID')) });
@@ -32,7 +32,7 @@ export class WebhooksController {
       if (!(error instanceof WebhookTargetRefused)) throw error;
       throw new ProblemError(problem(400, error.code, error.message, { errors: [{ field: 'url', message: error.message }] }));
     }
-    return this.webhooks.register({ id: randomUUID(), url: body.url, eventTypes: [...new Set(body.eventTypes)], secret: body.secret }, this.clock.now());
+    return this.webhooks.register({ id: randomUUID(), url: body.url, eventTypes: [...new Set(body.eventTypes)], secret: body.secret, ...filtersOf(body) }, this.clock.now());
   }
 
   @Get()
@@ -80,4 +80,11 @@ export class WebhooksController {
     if (!this.webhooks.setStatus(id, status, this.clock.now())) throw new ProblemError(problem(404, 'WEBHOOK_NOT_FOUND', `no webhook ${id}`));
     return this.webhooks.get(id) ?? null;
   }
+}
+
+/** The filters as stored: only those given; none when the request gives none. */
+function filtersOf(body: RegisterWebhookDto): { filters?: WebhookFilters } {
+  const { severity, serviceUnitId } = body.filters ?? {};
+  const filters = { ...(severity === undefined ? {} : { severity }), ...(serviceUnitId === undefined ? {} : { serviceUnitId }) };
+  return Object.keys(filters).length === 0 ? {} : { filters };
 }

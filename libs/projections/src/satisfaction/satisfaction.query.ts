@@ -41,7 +41,7 @@ export function querySatisfaction(db: Database.Database, t: TableNames, filter: 
   ).join(', ');
   const rows = db
     .prepare(
-      `SELECT ${groupKeySql(filter.groupBy)} AS key, ${kindColumns},
+      `SELECT ${groupKeySql(filter.groupBy, 'reported_at', filter.network)} AS key, ${kindColumns},
               count(restored_at) AS restored, sum(CASE WHEN restored_at IS NOT NULL AND revisits > 0 THEN 1 ELSE 0 END) AS revisited
          FROM ${table} ${where.sql} GROUP BY key ORDER BY key`,
     )

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { describeDuration, evaluateClocks, findPolicy, SLA_METRICS, type SlaPolicyCatalog, type TicketEvent } from '@app/ticketing';
 import type { TableNames } from '../projection';
-import { groupKeySql, ratio, whereSql, type ViewFilter } from '../views/view-query';
+import { groupKeySql, needsNetwork, ratio, whereSql, type ViewFilter } from '../views/view-query';
 
 export const OUTCOMES = ['met', 'breached', 'running'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -128,7 +128,7 @@ const withConsultations = (filter: { metric?: string }) => !filter.metric || fil
 function scanRows(db: Database.Database, t: TableNames, filter: ViewFilter & { metric?: string }, now: string): SummaryRows {
   const where = whereSql(filter);
   const params = { ...where.params, now, metric: filter.metric };
-  const key = groupKeySql(filter.groupBy);
+  const key = groupKeySql(filter.groupBy, 'reported_at', filter.network);
   const metricClause = filter.metric ? ' AND metric = @metric' : '';
   return {
     clocks: db.prepare(`${clockFigures(key)} FROM ${t('sla_clocks')} ${where.sql}${metricClause} GROUP BY key, metric`).all(params) as SqlRow[],
@@ -172,6 +172,8 @@ const DAY = /^\d{4}-\d{2}-\d{2}/;
 export function countsPlan(filter: ViewFilter, now: string): CountsPlan | undefined {
   if (filter.groupBy === 'customer' || filter.groupBy === 'engineer') return undefined;
   if (filter.customerId !== undefined || filter.engineerId !== undefined) return undefined;
+  // The network's dimensions are not counted either.
+  if (needsNetwork(filter)) return undefined;
   if (!DAY.test(now)) return undefined;
   let wholeFrom: string | undefined;
   if (filter.from !== undefined) {

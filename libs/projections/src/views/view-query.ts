@@ -2,7 +2,7 @@
  * What the analyst views share: the period, the grouping and the filters, turned into SQL with
  * every value bound as a parameter. Group keys and column names come from fixed lists only.
  */
-export const GROUP_BYS = ['day', 'week', 'month', 'policy', 'severity', 'customer', 'engineer'] as const;
+export const GROUP_BYS = ['day', 'week', 'month', 'policy', 'severity', 'customer', 'engineer', 'serviceUnit', 'assetKind'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
 
 export interface ViewFilter {
@@ -15,13 +15,42 @@ export interface ViewFilter {
   readonly severity?: string;
   readonly customerId?: string;
   readonly engineerId?: string;
+  /** The ticket's unit now (its report's, or its latest assignment's); with `rollUp`, the unit or any unit under it. */
+  readonly serviceUnitId?: string;
+  /** The kind of the ticket's asset. */
+  readonly assetKind?: string;
+  /** With `serviceUnitId`: count a unit's descendants' tickets under it too. */
+  readonly rollUp?: boolean;
+  /** The service-network tables: needed by `serviceUnit` and `assetKind`, as grouping or filter. */
+  readonly network?: NetworkTables;
+}
+
+/** The physical names of the service network's tables a view looks tickets up in. */
+export interface NetworkTables {
+  readonly tickets: string;
+  readonly paths: string;
+}
+
+/** Whether a filter reads the service network's tables. */
+export function needsNetwork(filter: Pick<ViewFilter, 'groupBy' | 'serviceUnitId' | 'assetKind'>): boolean {
+  return filter.groupBy === 'serviceUnit' || filter.groupBy === 'assetKind' || filter.serviceUnitId !== undefined || filter.assetKind !== undefined;
+}
+
+function networkOf(network: NetworkTables | undefined): NetworkTables {
+  if (!network) throw new Error('a grouping or filter by service unit or asset kind needs the service-network tables');
+  return network;
+}
+
+/** A column of the ticket's network row, looked up by the outer table's `ticket_id`. */
+function networkColumn(network: NetworkTables | undefined, column: 'service_unit_id' | 'asset_kind'): string {
+  return `coalesce((SELECT ${column} FROM ${networkOf(network).tickets} WHERE nt_ticket_id = ticket_id), '(none)')`;
 }
 
 /**
  * The SQL expression of a group key over a table with the usual columns; `'all'` without grouping.
  * `reportedAt` names the column holding the report time (or its day) for the period keys.
  */
-export function groupKeySql(groupBy: GroupBy | undefined, reportedAt = 'reported_at'): string {
+export function groupKeySql(groupBy: GroupBy | undefined, reportedAt = 'reported_at', network?: NetworkTables): string {
   switch (groupBy) {
     case undefined:
       return "'all'";
@@ -39,6 +68,10 @@ export function groupKeySql(groupBy: GroupBy | undefined, reportedAt = 'reported
       return 'customer_id';
     case 'engineer':
       return "coalesce(engineer_id, '(none)')";
+    case 'serviceUnit':
+      return networkColumn(network, 'service_unit_id');
+    case 'assetKind':
+      return networkColumn(network, 'asset_kind');
     default: {
       const _never: never = groupBy;
       throw new Error(`unknown groupBy ${String(_never)}`);
@@ -61,6 +94,14 @@ export function whereSql(filter: ViewFilter): { sql: string; params: Record<stri
   add('severity = @severity', 'severity', filter.severity);
   add('customer_id = @customerId', 'customerId', filter.customerId);
   add('engineer_id = @engineerId', 'engineerId', filter.engineerId);
+  if (filter.serviceUnitId !== undefined) {
+    const n = networkOf(filter.network);
+    const units = filter.rollUp ? `IN (SELECT unit_id FROM ${n.paths} WHERE ancestor_id = @serviceUnitId)` : '= @serviceUnitId';
+    add(`ticket_id IN (SELECT nt_ticket_id FROM ${n.tickets} WHERE service_unit_id ${units})`, 'serviceUnitId', filter.serviceUnitId);
+  }
+  if (filter.assetKind !== undefined) {
+    add(`ticket_id IN (SELECT nt_ticket_id FROM ${networkOf(filter.network).tickets} WHERE asset_kind = @assetKind)`, 'assetKind', filter.assetKind);
+  }
   return { sql: `WHERE ${clauses.join(' AND ')}`, params };
 }
 

@@ -8,8 +8,11 @@ export type Entitlement = (typeof ENTITLEMENTS)[number];
 export const DEPOSIT_KINDS = ['recovery', 'payment'] as const;
 export type DepositKind = (typeof DEPOSIT_KINDS)[number];
 
-/** What a coverage period counts from: completion acceptance (first document) or the sale (fifth). */
-export const COVERAGE_STARTS = ['acceptance', 'sale'] as const;
+/**
+ * What a coverage period counts from: the day after completion acceptance (the renovation
+ * archive), the day acceptance is signed (the IT support plan), or the sale (the dealer agreement).
+ */
+export const COVERAGE_STARTS = ['acceptance', 'acceptance-day', 'sale'] as const;
 export type CoverageStart = (typeof COVERAGE_STARTS)[number];
 
 /** Schedule events that may report a ticket by themselves (`autoTickets` of the asset): a due inspection, a due revisit. */

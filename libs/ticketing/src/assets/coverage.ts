@@ -8,6 +8,9 @@ import { OTHER_WORKS_CATEGORY, type CoverageStart } from './asset-vocabulary';
  *
  * - From acceptance, a period starts the day after (first document: "自竣工验收完毕之日的第二天起"):
  *   accepted 2025-06-30, 5 years -> 2025-07-01 .. 2030-06-30.
+ * - From the acceptance day (`acceptance-day`), it starts on the day acceptance is signed (the
+ *   IT support plan: five years "from the day acceptance is signed"): accepted 2025-06-30,
+ *   5 years -> 2025-06-30 .. 2030-06-29.
  * - From the sale, it starts on the sale day itself (fifth document: "自售出之日起", from the day
  *   of sale; the item is covered the day it is handed over): sold 2025-03-10, 1 year ->
  *   2025-03-10 .. 2026-03-09.
@@ -29,6 +32,8 @@ export function coverageStart(startsFrom: CoverageStart, acceptedAt: CalendarDat
   switch (startsFrom) {
     case 'acceptance':
       return addDays(acceptedAt, 1);
+    case 'acceptance-day':
+      return acceptedAt;
     case 'sale':
       if (saleDate === null) throw new RangeError('a coverage from the sale needs the sale date');
       return saleDate;

@@ -45,6 +45,17 @@ describe('coverage periods (first document: from the day after acceptance)', () 
   });
 });
 
+describe('coverage from the day acceptance is signed (the IT support plan: 5 years)', () => {
+  const plan = replay(registered({ coverages: [{ category: 'system', startsFrom: 'acceptance-day', years: 5 }] }));
+
+  it('accepted 2025-06-30: 2025-06-30..2030-06-29, the acceptance day covered', () => {
+    expect(plan.coverages.map(({ start, end }) => ({ start, end }))).toEqual([{ start: '2025-06-30', end: '2030-06-29' }]);
+    expect(coverageOn(plan, 'system', '2025-06-30').covered).toBe(true);
+    expect(coverageOn(plan, 'system', '2030-06-29').covered).toBe(true);
+    expect(coverageOn(plan, 'system', '2030-06-30').covered).toBe(false);
+  });
+});
+
 describe('coverage from the sale (fifth document: 1 year from the day of sale)', () => {
   const sold = replay(
     registered({ saleDate: '2025-03-10', acceptedAt: '2025-03-12', coverages: [{ category: 'appliance', startsFrom: 'sale', years: 1 }] }),

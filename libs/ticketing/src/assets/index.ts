@@ -14,6 +14,7 @@ export {
   periodEnd,
   type CalendarDate,
 } from './calendar-date';
+export * from './asset-templates';
 export * from './coverage';
 export * from './inspections';
 export * from './schedule';

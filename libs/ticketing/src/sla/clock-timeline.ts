@@ -135,6 +135,8 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
       case 'TicketClosed':
       case 'SatisfactionRated':
       case 'RevisitCompleted':
+      case 'TicketAssigned':
+      case 'RepairOrderSignedOff':
         break;
       default: {
         const _never: never = event;

@@ -35,6 +35,14 @@ export type SlaPolicy = Readonly<{
   satisfactionTargets: Readonly<Record<SatisfactionKind, number>>;
   /** When a metric breaches, raise `EscalationRequired` with this reason ([] when left out). */
   escalations?: readonly EscalationRule[];
+  /** A ticket under this policy closes only after the customer signed the repair order (the dealer agreement). */
+  requireSignOffToClose?: boolean;
+  /**
+   * Where each target's number comes from, by its path (`general.response`, `major.arrival.urban`):
+   * the clause of the agreement that states it, or `deployment` for a number the agreement leaves
+   * blank and the deployment chose. Read from a target written as `{ "target": "PT30M", "source": "..." }`.
+   */
+  targetSources?: Readonly<Record<string, string>>;
 }>;
 
 /** The IT plan's "send a senior engineer at once" as data: on a breach of `metric`, flag it. */
@@ -112,11 +120,14 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
 
   const calendar = raw['calendar'] === undefined ? ({ kind: '24x7' } as const) : parseCalendar(raw['calendar'], fail);
   const warningThresholds = parseThresholds(raw['warningThresholds'], fail);
-  const targets = parseTargets(raw['targets'], fail);
+  const targetSources: Record<string, string> = {};
+  const targets = parseTargets(unmarked(raw['targets'], '', targetSources, fail), fail);
   const consultationAverage = raw['consultationAverage'];
   checkDuration('consultationAverage', consultationAverage, fail);
   const satisfactionTargets = parseSatisfaction(raw['satisfactionTargets'], fail);
   const escalations = parseEscalations(raw['escalations'], fail);
+  const requireSignOffToClose = raw['requireSignOffToClose'];
+  if (requireSignOffToClose !== undefined && typeof requireSignOffToClose !== 'boolean') fail('requireSignOffToClose', `${show(requireSignOffToClose)} must be true or false`);
 
   if (errors.length > before || !calendar) return undefined;
   return {
@@ -129,6 +140,8 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
     consultationAverage: consultationAverage as string,
     satisfactionTargets: satisfactionTargets as SlaPolicy['satisfactionTargets'],
     escalations,
+    ...(requireSignOffToClose === true ? { requireSignOffToClose: true } : {}),
+    ...(Object.keys(targetSources).length > 0 ? { targetSources } : {}),
   };
 }
 
@@ -213,6 +226,22 @@ function parseTargets(raw: unknown, fail: Fail): Record<string, SeverityTargets>
     }
   }
   return raw as Record<string, SeverityTargets>;
+}
+
+/**
+ * The targets with every `{ target, source }` replaced by its duration; each source noted in
+ * `sources` by the target's path. Anything else is left for `parseTargets` to judge.
+ */
+function unmarked(raw: unknown, path: string, sources: Record<string, string>, fail: Fail): unknown {
+  if (!isRecord(raw)) return raw;
+  if ('target' in raw) {
+    const { target, source, ...rest } = raw;
+    for (const key of Object.keys(rest)) fail(`targets.${path}.${key}`, 'a marked target holds "target" and "source" only');
+    if (typeof source !== 'string' || source.trim() === '') fail(`targets.${path}.source`, `${show(source)}: the clause of the agreement, or "deployment"`);
+    else sources[path] = source;
+    return target;
+  }
+  return Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, unmarked(value, path === '' ? key : `${path}.${key}`, sources, fail)]));
 }
 
 function parseSatisfaction(raw: unknown, fail: Fail): unknown {

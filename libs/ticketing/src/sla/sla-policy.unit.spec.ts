@@ -40,6 +40,34 @@ describe('parseSlaPolicies', () => {
     expect(hours?.calendar).toMatchObject({ kind: 'business-hours', timeZone: 'Asia/Shanghai', week: { sat: [], sun: [] } });
   });
 
+  it('reads the shipped dealer policy: a sign-off to close, and each target marked as the deployment\'s choice', () => {
+    const parsed = parseSlaPolicies(JSON.parse(readFileSync(join(process.cwd(), 'config/sla-policies.json'), 'utf8')) as unknown);
+    if (!parsed.ok) throw new Error(parsed.errors.join('; '));
+    const dealer = parsed.catalog.policies.find((p) => p.id === 'dealer-service')!;
+    expect(dealer.requireSignOffToClose).toBe(true);
+    expect(dealer.targets.general).toEqual({ response: 'PT30M', arrival: { urban: 'PT2H', suburban: 'PT4H' }, restoration: 'PT8H', report: 'PT24H' });
+    expect(Object.keys(dealer.targetSources ?? {}).sort()).toEqual(
+      ['arrival.suburban', 'arrival.urban', 'report', 'response', 'restoration'].flatMap((m) => [`general.${m}`, `major.${m}`]).sort(),
+    );
+    expect(Object.values(dealer.targetSources!).every((source) => source.startsWith('deployment'))).toBe(true);
+    const plan = parsed.catalog.policies.find((p) => p.id === 'it-support-plan')!;
+    expect(plan.targetSources?.['major.response']).toMatch(/^IT support plan/);
+    expect(plan.requireSignOffToClose).toBeUndefined();
+  });
+
+  it('reads a marked target as its duration, and refuses a mark without a source, with another field, or a bad requireSignOffToClose', () => {
+    const marked = { general: { response: { target: 'PT30M', source: 'deployment' } }, major: {} };
+    const parsed = parseSlaPolicies({ policies: [policy({ targets: marked })] });
+    expect(parsed).toMatchObject({ ok: true, catalog: { policies: [{ targets: { general: { response: 'PT30M' } }, targetSources: { 'general.response': 'deployment' } }] } });
+    expect(errorsOf(policy({ targets: { general: { response: { target: 'PT30M' } }, major: {} } }))).toEqual([
+      'policy it-support-plan@1: targets.general.response.source: missing: the clause of the agreement, or "deployment"',
+    ]);
+    expect(errorsOf(policy({ targets: { general: { response: { target: 'PT30M', source: 'x', note: 'y' } }, major: {} } }))).toEqual([
+      'policy it-support-plan@1: targets.general.response.note: a marked target holds "target" and "source" only',
+    ]);
+    expect(errorsOf(policy({ requireSignOffToClose: 'yes' }))).toEqual(['policy it-support-plan@1: requireSignOffToClose: "yes" must be true or false']);
+  });
+
   it('given a valid policy, then defaults are filled in: 24x7 calendar, thresholds 0.5 and 0.75', () => {
     const { calendar: _c, warningThresholds: _w, ...bare } = policy();
     const parsed = parseSlaPolicies({ policies: [bare] });

@@ -98,6 +98,12 @@ export function statusByRules(events: readonly TicketEvent[], nowMs: number): Ti
         reportFiled = false;
         closed = false;
         break;
+      case 'TicketAssigned':
+        rule(!closed, i, 'a closed ticket is not assigned');
+        break;
+      case 'RepairOrderSignedOff':
+        rule(restored && !closed, i, 'sign off a restored ticket');
+        break;
       case 'SlaWarningReached':
       case 'SlaBreached':
       case 'EscalationRequired':

@@ -1,5 +1,7 @@
 import { CHANNELS, ENGINEER_TIERS, PAUSE_REASONS, SATISFACTION_KINDS, SEVERITIES, TICKET_KINDS, ZONES } from '@app/ticketing';
 import type { Channel, EngineerTier, PauseReason, SatisfactionKind, Severity, TicketKind, Zone } from '@app/ticketing';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { AtField, EnumField, IdField, IntegerField, TextField, UuidField } from '../../http/dto-fields';
 
 /** The request bodies of the ticket commands (DESIGN section 8). Unknown fields are refused. */
@@ -13,6 +15,8 @@ export class ReportTicketDto {
   assetId?: string;
   @TextField(100, { description: 'Warranty category of the asset concerned', example: 'waterproofing', optional: true })
   category?: string;
+  @IdField({ description: 'The service unit the ticket is reported to; must be registered. Its policy is the ticket\'s when policyId is absent', example: 'dealer-east', optional: true })
+  serviceUnitId?: string;
   @EnumField(CHANNELS, { description: 'How the report came in', example: 'phone' })
   channel!: Channel;
   @EnumField(TICKET_KINDS, { description: 'fault or consultation; relocation, rebuild, inspection and revisit need an asset', example: 'fault' })
@@ -23,7 +27,7 @@ export class ReportTicketDto {
   zone?: Zone;
   @TextField(2000, { description: 'What the customer reported', example: 'Core switch drops packets; ERP unreachable' })
   summary!: string;
-  @IdField({ description: 'SLA policy id; the default policy when absent', example: 'it-support-plan', optional: true })
+  @IdField({ description: 'SLA policy id; when absent, the service unit\'s policy, else the default policy', example: 'it-support-plan', optional: true })
   policyId?: string;
   @AtField()
   at?: string;
@@ -41,8 +45,12 @@ export class AcknowledgeResponseDto {
 export class DispatchEngineerDto {
   @IdField({ description: 'The engineer sent', example: 'eng-li' })
   engineerId!: string;
-  @EnumField(ENGINEER_TIERS, { description: 'onsite, or senior (after an onsite dispatch: an escalation)', example: 'onsite' })
-  tier!: EngineerTier;
+  @EnumField(ENGINEER_TIERS, {
+    description: 'onsite, or senior (after an onsite dispatch: an escalation). Required for a ticket without a service unit; for one with a unit, the engineer\'s tier on the roster when absent',
+    example: 'onsite',
+    optional: true,
+  })
+  tier?: EngineerTier;
   @AtField()
   at?: string;
 }
@@ -129,6 +137,39 @@ export class CloseTicketDto {
 export class ReopenTicketDto {
   @TextField(2000, { description: 'Why', example: 'Fault came back' })
   reason!: string;
+  @AtField()
+  at?: string;
+}
+
+export class AssignTicketDto {
+  @IdField({ description: 'The unit the ticket goes to; must be registered', example: 'dealer-east' })
+  serviceUnitId!: string;
+  @IdField({ description: 'Who hands it over', example: 'maker-desk' })
+  by!: string;
+  @TextField(2000, { description: 'Why', example: 'Repair order to the dealer of the area' })
+  reason!: string;
+  @AtField()
+  at?: string;
+}
+
+export class SignOffRepairOrderDto {
+  @TextField(200, { description: 'Who signed (the customer\'s personal data)', example: 'Wang Fang' })
+  signedBy!: string;
+  @ApiPropertyOptional({
+    description: 'The signature as a PNG data URL, at most 32 KiB (the customer\'s personal data); or send signatureSha256 and signatureRef',
+    example: 'data:image/png;base64,iVBORw0KGgo=',
+    maxLength: 32768,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(32768)
+  signature?: string;
+  @ApiPropertyOptional({ description: 'SHA-256 of the signature image kept elsewhere, 64 lowercase hex digits', example: 'a'.repeat(64) })
+  @IsOptional()
+  @Matches(/^[0-9a-f]{64}$/, { message: '$property must be 64 lowercase hex digits' })
+  signatureSha256?: string;
+  @TextField(500, { description: 'Where the signature image is kept', example: 'dms://repair-orders/2026/0042.png', optional: true })
+  signatureRef?: string;
   @AtField()
   at?: string;
 }
