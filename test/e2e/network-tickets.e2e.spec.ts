@@ -144,6 +144,21 @@ describe('the repair order\'s sign-off', () => {
   });
 });
 
+describe('the dealer policy\'s arrival clock', () => {
+  it('runs from the report (the call), not from the dispatch', async () => {
+    const service = app.api.as('service');
+    const start = Date.now() - 3 * 3_600_000;
+    const at = (minutes: number) => new Date(start + minutes * 60_000).toISOString();
+    const id = expectOk(await service.post('/v1/tickets', reportBody({ severity: 'general', zone: 'urban', serviceUnitId: ids.east, at: at(0) })), 201).body.ticketId;
+    expectOk(await service.post(`/v1/tickets/${id}/acknowledge`, bodies.acknowledge({ at: at(10) })));
+    expectOk(await service.post(`/v1/tickets/${id}/dispatch`, { engineerId: ids.eEast, at: at(100) }));
+    expectOk(await service.post(`/v1/tickets/${id}/arrive`, { engineerId: ids.eEast, at: at(150) }));
+    const arrival = expectOk(await service.get(`/v1/tickets/${id}`)).body.clocks.find((c: any) => c.metric === 'arrival');
+    // 150 minutes from the call against 2 h in town: breached (from the dispatch it would be 50 minutes, met).
+    expect(arrival).toMatchObject({ startedAt: at(0), stoppedAt: at(150), elapsedMs: 150 * 60_000, state: 'breached' });
+  });
+});
+
 describe('webhook filters', () => {
   it('register with a severity and a service unit, and a bad filter is a 400', async () => {
     const admin = app.api.as('admin');

@@ -26,7 +26,7 @@ import { askView, csvLines, DAY, dayKey, Desk, figures, HOUR, iso, isoWeekKey, M
  * | T2     | B 45m        | B 5h             | M 5h        | B 2h30m       | B 30h       |            |
  * | T3     | M 20m        | M 60m (+3h pause)| M 60m       |               | M 23h       |            |
  * | T4     | M 25m (gen.) | B 90m (major)    | M 90m (maj.)|               | M 1h (maj.) |            |
- * | T7     | M 5m         | (no target)      | M 4h10m     | (no target)   | B 25h       | M 3h30m/4h |
+ * | T7     | M 5m         | (no target)      | M 4h10m     | (no target)   | B 25h       | M 3h40m/4h |
  * | T5     | B*           | B*               | B*          |               |             |            |
  * | T6     | M 1m         | R                | R           |               |             |            |
  */
@@ -96,8 +96,8 @@ beforeAll(async () => {
   // T7: the dealer-service policy, suburban site: arrival target 4 h, no on-site resolution clock.
   T7 = await desk.report(M1 + 15 * DAY + 10 * HOUR, { customerId: 'c-beta', severity: 'general', policyId: 'dealer-service', zone: 'suburban' });
   await T7.acknowledge(5 * MINUTE); //                       response 5m: met
-  await T7.dispatch('eng-ma', 'onsite', 10 * MINUTE); //     arrival starts, due +10m+4h = +250m
-  await T7.arrive('eng-ma', 220 * MINUTE); //                arrival 3h30m <= 4h: met (urban 2h would breach)
+  await T7.dispatch('eng-ma', 'onsite', 10 * MINUTE); //     arrival runs from the report (the call), due +4h = +240m
+  await T7.arrive('eng-ma', 220 * MINUTE); //                arrival 3h40m <= 4h: met (urban 2h would breach)
   await T7.restore(250 * MINUTE); //                         restoration 4h10m: met
   await T7.fileReport(250 * MINUTE + 25 * HOUR); //          report 25h > 24h: breached
 
@@ -677,10 +677,10 @@ describe('GET /v1/views/sla-compliance/tickets: per-ticket rows', () => {
         customerId: 'c-beta',
         engineerId: 'eng-ma',
         target: 'PT4H', //                                       suburban
-        startedAt: iso(T7.at(10 * MINUTE)),
-        dueAt: iso(T7.at(250 * MINUTE)), //                      10m + 4h
+        startedAt: iso(T7.at(0)), //                             the dealer policy counts from the call
+        dueAt: iso(T7.at(240 * MINUTE)), //                      0 + 4h
         stoppedAt: iso(T7.at(220 * MINUTE)),
-        elapsedMs: 210 * MINUTE, //                              12,600,000
+        elapsedMs: 220 * MINUTE, //                              13,200,000
         pausedMs: 0,
       },
     ]);

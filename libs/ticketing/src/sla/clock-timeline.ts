@@ -47,7 +47,14 @@ type Tracks = Partial<Record<SlaMetric, ClockTrack>>;
  * derived (warnings, breaches, escalations and their withdrawals) is an output of the clocks and
  * never moves them, nor the clocks' "now". Returns null for an empty history.
  */
-export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeline | null {
+/**
+ * What a policy says of the clocks' starts: `arrivalFrom: 'report'` starts the arrival clock at
+ * the report (the call, as the dealer agreement counts) instead of at the first dispatch; the
+ * first engineer dispatched is then the one whose arrival stops it.
+ */
+export type TimelineOptions = Readonly<{ arrivalFrom?: 'dispatch' | 'report' }>;
+
+export function clockTimeline(history: ReadonlyArray<HistoryEntry>, options: TimelineOptions = {}): ClockTimeline | null {
   const ordered = [...history].sort((a, b) => a.revision - b.revision);
   const first = ordered[0]?.event;
   if (!first || first.type !== 'TicketReported') return null;
@@ -87,6 +94,7 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
     switch (event.type) {
       case 'TicketReported':
         tracks = { response: start('response'), onsiteResolution: start('onsiteResolution'), restoration: start('restoration') };
+        if (options.arrivalFrom === 'report') tracks = { ...tracks, arrival: start('arrival') };
         break;
       case 'ResponseAcknowledged':
         update(['response'], (track) => stop(track, ref, ms, severity));
@@ -94,6 +102,7 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
       case 'EngineerDispatched': {
         const { engineerId, tier } = event.data;
         if (!tracks.arrival) tracks = { ...tracks, arrival: start('arrival', engineerId) };
+        else if (tracks.arrival.engineerId === null) tracks = { ...tracks, arrival: { ...tracks.arrival, engineerId } };
         if (tier === 'senior' && !tracks.seniorArrival) tracks = { ...tracks, seniorArrival: start('seniorArrival', engineerId) };
         break;
       }
@@ -120,6 +129,11 @@ export function clockTimeline(history: ReadonlyArray<HistoryEntry>): ClockTimeli
         break;
       case 'Restored':
         // Engineers still on the way are stood down: their arrival clocks stop with the restore.
+        // An arrival clock started at the report with nobody ever sent (fixed remotely) measures nothing.
+        if (tracks.arrival?.engineerId === null) {
+          const { arrival: _unsent, ...others } = tracks;
+          tracks = others;
+        }
         update(['onsiteResolution', 'restoration', 'arrival', 'seniorArrival'], (track) => stop(track, ref, ms, severity));
         tracks = { ...tracks, report: start('report') };
         break;

@@ -51,7 +51,7 @@ export type ClockContext = Readonly<{ policy: SlaPolicy; severity: Severity; zon
  * history is read as the history's latest time.
  */
 export function evaluateClocks(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaClock[] {
-  const timeline = clockTimeline(history);
+  const timeline = clockTimeline(history, policy);
   if (!timeline || timeline.kind !== 'fault') return [];
   return measureTimeline(timeline, policy, clockNowMs(timeline, now)).map((clock) => ({ ...clock, explanation: explainClock(clock, policy.calendar) }));
 }

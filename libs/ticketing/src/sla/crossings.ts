@@ -38,14 +38,14 @@ export function crossings(
   skip: ReadonlySet<string> = new Set(),
 ): Crossing[] {
   const facts = history.filter(({ event }) => isFact(event));
-  const whole = clockTimeline(facts);
+  const whole = clockTimeline(facts, policy);
   if (!whole || whole.kind !== 'fault') return [];
   const nowMs = clockNowMs(whole, now);
   const found = new Map<string, Crossing>();
   const segments = stretches(facts);
   for (const [index, { upTo, untilMs }] of segments.entries()) {
     const last = index === segments.length - 1;
-    const timeline = last ? whole : clockTimeline(upTo);
+    const timeline = last ? whole : clockTimeline(upTo, policy);
     if (!timeline) continue;
     // A stretch that ends at untilMs is read at untilMs: what crossed before then is its own.
     const at = last ? nowMs : untilMs;

@@ -79,7 +79,7 @@ export type SlaMeasures = Readonly<{
  * reading the history once: for a projection that stores both for every ticket it touches.
  */
 export function measureSla(history: ReadonlyArray<HistoryEntry>, policy: SlaPolicy, now: IsoInstant): SlaMeasures {
-  const timeline = clockTimeline(history);
+  const timeline = clockTimeline(history, policy);
   if (!timeline || timeline.kind !== 'fault') return { clocks: [], nextAlarmAt: undefined };
   const nowMs = clockNowMs(timeline, now);
   const raised = raisedAlarms(history);

@@ -37,6 +37,8 @@ export type SlaPolicy = Readonly<{
   escalations?: readonly EscalationRule[];
   /** A ticket under this policy closes only after the customer signed the repair order (the dealer agreement). */
   requireSignOffToClose?: boolean;
+  /** Where the arrival clock starts: at the first dispatch (absent), or at the report (the dealer agreement's "after the call"). */
+  arrivalFrom?: 'report';
   /**
    * Where each target's number comes from, by its path (`general.response`, `major.arrival.urban`):
    * the clause of the agreement that states it, or `deployment` for a number the agreement leaves
@@ -127,6 +129,8 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
   const satisfactionTargets = parseSatisfaction(raw['satisfactionTargets'], fail);
   const escalations = parseEscalations(raw['escalations'], fail);
   const requireSignOffToClose = raw['requireSignOffToClose'];
+  const arrivalFrom = raw['arrivalFrom'];
+  if (arrivalFrom !== undefined && arrivalFrom !== 'dispatch' && arrivalFrom !== 'report') fail('arrivalFrom', `${show(arrivalFrom)} must be "dispatch" or "report"`);
   if (requireSignOffToClose !== undefined && typeof requireSignOffToClose !== 'boolean') fail('requireSignOffToClose', `${show(requireSignOffToClose)} must be true or false`);
 
   if (errors.length > before || !calendar) return undefined;
@@ -141,6 +145,7 @@ function parsePolicy(raw: unknown, index: number, errors: string[]): SlaPolicy |
     satisfactionTargets: satisfactionTargets as SlaPolicy['satisfactionTargets'],
     escalations,
     ...(requireSignOffToClose === true ? { requireSignOffToClose: true } : {}),
+    ...(arrivalFrom === 'report' ? { arrivalFrom: 'report' as const } : {}),
     ...(Object.keys(targetSources).length > 0 ? { targetSources } : {}),
   };
 }

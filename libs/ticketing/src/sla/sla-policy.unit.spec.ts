@@ -45,6 +45,7 @@ describe('parseSlaPolicies', () => {
     if (!parsed.ok) throw new Error(parsed.errors.join('; '));
     const dealer = parsed.catalog.policies.find((p) => p.id === 'dealer-service')!;
     expect(dealer.requireSignOffToClose).toBe(true);
+    expect(dealer.arrivalFrom).toBe('report');
     expect(dealer.targets.general).toEqual({ response: 'PT30M', arrival: { urban: 'PT2H', suburban: 'PT4H' }, restoration: 'PT8H', report: 'PT24H' });
     expect(Object.keys(dealer.targetSources ?? {}).sort()).toEqual(
       ['arrival.suburban', 'arrival.urban', 'report', 'response', 'restoration'].flatMap((m) => [`general.${m}`, `major.${m}`]).sort(),
@@ -53,6 +54,8 @@ describe('parseSlaPolicies', () => {
     const plan = parsed.catalog.policies.find((p) => p.id === 'it-support-plan')!;
     expect(plan.targetSources?.['major.response']).toMatch(/^IT support plan/);
     expect(plan.requireSignOffToClose).toBeUndefined();
+    expect(plan.arrivalFrom).toBeUndefined();
+    expect(errorsOf(policy({ arrivalFrom: 'call' }))).toEqual(['policy it-support-plan@1: arrivalFrom: "call" must be "dispatch" or "report"']);
   });
 
   it('reads a marked target as its duration, and refuses a mark without a source, with another field, or a bad requireSignOffToClose', () => {
