@@ -35,6 +35,20 @@ const SOURCES = [
     version: { file: 'apps/api/src/assets/asset-stream.ts', name: 'ASSET_SCHEMA_VERSION' },
   },
   {
+    title: 'Service unit events',
+    stream: '`unit-<unitId>`',
+    file: 'libs/ticketing/src/network/network-events.ts',
+    union: 'UnitEvent',
+    version: { file: 'apps/api/src/network/network-streams.ts', name: 'NETWORK_SCHEMA_VERSION' },
+  },
+  {
+    title: 'Engineer events',
+    stream: '`engineer-<engineerId>`',
+    file: 'libs/ticketing/src/network/network-events.ts',
+    union: 'EngineerEvent',
+    version: { file: 'apps/api/src/network/network-streams.ts', name: 'NETWORK_SCHEMA_VERSION' },
+  },
+  {
     title: 'Customer events',
     stream: '`customer-<customerId>`',
     file: 'apps/api/src/personal-data/personal-data-erased.ts',

@@ -6,7 +6,7 @@ import type { Client } from '../support/http-client';
 import { expectOk, FULL_PATH_MINUTES, FULL_PATH_TYPES, fullPathSteps, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
- * What an auditor reads over HTTP (DESIGN sections 8 and 9): the full history of a ticket and of an
+ * What an auditor reads over HTTP (the service contract): the full history of a ticket and of an
  * asset, every event with its revision, position, type, data, metadata and hash, paged; the ticket
  * replayed to every revision and to moments between events, with its clocks as they were then.
  */

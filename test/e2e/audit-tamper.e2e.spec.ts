@@ -9,7 +9,7 @@ import { StoredRows, type StoredRow } from '../support/stored-rows';
 import { bodies, expectOk, fullPathSteps, reportBody, timeline } from './harness';
 
 /**
- * Tamper evidence (DESIGN section 9): the SQLite file is edited directly, with the application
+ * Tamper evidence (the service contract): the SQLite file is edited directly, with the application
  * stopped, the way someone with access to the disk would; then GET /v1/audit/verify must name the
  * stream and the revision where the chain breaks. After each case the rows are put back as they
  * were and the store verifies again.

@@ -3,7 +3,7 @@ import { TEST_KEYS, type HttpAnswer } from '../support/http-client';
 import { bodies, countAllEvents, expectOk, reportBody, startTestApp, storedEvents, type TestApp } from './harness';
 
 /**
- * API keys and roles (DESIGN section 9): no key or an unknown key is a 401 with a Bearer
+ * API keys and roles (the service contract): no key or an unknown key is a 401 with a Bearer
  * challenge, a role that may not call the route is a 403, and neither appends anything.
  */
 let app: TestApp;

@@ -3,7 +3,7 @@ import type { Client } from '../support/http-client';
 import { bodies, countAllEvents, expectOk, reportBody, startTestApp, storedEvents, type TestApp } from './harness';
 
 /**
- * Retries are safe (DESIGN section 4): a command sent again with the same Idempotency-Key and
+ * Retries are safe (the service contract): a command sent again with the same Idempotency-Key and
  * body gets its first answer and appends nothing; the same key with another body is a 422.
  * If-Match makes a command conditional on the revision the client last saw.
  */

@@ -3,7 +3,7 @@ import type { Client, HttpAnswer } from '../support/http-client';
 import { bodies, expectOk, registerAsset, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
- * The lifecycles of DESIGN section 5, driven over HTTP against the real application: every answer,
+ * The lifecycles of the service contract, driven over HTTP against the real application: every answer,
  * the final state of GET /v1/tickets/:id, and the events the store holds afterwards.
  */
 let app: TestApp;

@@ -5,7 +5,7 @@ import { TEST_KEYS, type Client } from '../support/http-client';
 import { bodies, expectOk, reportBody, startTestApp, storedEvents, timeline, type TestApp } from './harness';
 
 /**
- * What every stored event says about the request that caused it (DESIGN section 3 and 9):
+ * What every stored event says about the request that caused it (the service contract):
  * commandId, correlationId, causationId, the actor (never the key), recordedAt, schemaVersion.
  */
 let app: TestApp;

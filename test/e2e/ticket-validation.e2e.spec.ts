@@ -234,7 +234,7 @@ describe('the request itself', () => {
     expectCleanProblem(answer, 415);
   });
 
-  // DESIGN section 8: JSON over HTTP. A form body is a 415 and appends nothing.
+  // the service contract: JSON over HTTP. A form body is a 415 and appends nothing.
   it('refuses a form-urlencoded body: 415 UNSUPPORTED_MEDIA_TYPE', async () => {
     const answer = await appendsNothing(() =>
       service.send({

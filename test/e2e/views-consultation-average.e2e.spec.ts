@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { askView, csvLines, DAY, Desk, figures, HOUR, iso, MINUTE, monthKey, monthStart, nowSecond, SECOND, startViewsApp, view, type TicketScript, type ViewsApp } from '../support/views-scenario';
 
 /**
- * consultationAverage (DESIGN section 6): the mean report-to-restore business time of the
+ * consultationAverage (the service contract): the mean report-to-restore business time of the
  * consultations of a group, pauses excluded, against the policy's 6 minutes (it-support-plan,
  * 24x7). Consultations have no per-ticket clocks; faults in the same period do not change it.
  *

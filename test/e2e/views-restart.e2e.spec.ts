@@ -4,7 +4,7 @@ import { withoutQueryTime } from '../support/views-scenario';
 
 /**
  * The projections run inside the API and keep their checkpoint with their rows in one read-model
- * transaction (DESIGN section 7): stopping the app in the middle of a scenario and starting it
+ * transaction (the service contract): stopping the app in the middle of a scenario and starting it
  * again on the same DATA_DIR must neither count an event twice nor miss one. Each step below
  * writes some commands, sometimes stops the app at once (before any view was read), and then
  * checks the views against the hand-computed figures of everything written so far.

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { askView, csvLines, DAY, Desk, HOUR, iso, kind, MINUTE, monthKey, monthStart, nowSecond, startViewsApp, view, type ViewsApp } from '../support/views-scenario';
 
 /**
- * GET /v1/views/satisfaction (DESIGN sections 7-8): ratings per kind against the policy's targets
+ * GET /v1/views/satisfaction (the service contract-8): ratings per kind against the policy's targets
  * (consultation 0.98, onsite 0.95, product 0.95), a score of 4 or 5 is satisfied; the revisit rate
  * is revisited restored tickets / restored tickets, per group and per month of report.
  *

@@ -3,7 +3,7 @@ import { askView, csvLines, DAY, dayKey, Desk, figures, HOUR, iso, isoWeekKey, M
 
 /**
  * GET /v1/views/sla-compliance and /v1/views/sla-compliance/tickets against a scenario whose every
- * number is computed by hand below (DESIGN sections 6-8, the clock rules of libs/ticketing/README).
+ * number is computed by hand below (the service contract-8, the clock rules of libs/ticketing/README).
  *
  * Months are relative to now so the scenario is always in the past: M2 and M1 are the two months
  * before the current month M0 (the month of T6, reported five minutes ago).

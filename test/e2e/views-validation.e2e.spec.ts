@@ -3,7 +3,7 @@ import type { HttpAnswer } from '../support/http-client';
 import { Desk, MINUTE, nowSecond, startViewsApp, type ViewsApp } from '../support/views-scenario';
 
 /**
- * The query strings of the analyst views are validated strictly (DESIGN sections 8-9): a bad value
+ * The query strings of the analyst views are validated strictly (the service contract-9): a bad value
  * or an unknown parameter is a 400 problem+json naming the field; the views are for the analyst
  * role (and admin, which may call everything); no key is a 401, another role a 403.
  */

@@ -8,7 +8,7 @@ import { api, TEST_API_KEYS, TEST_KEYS, type HttpAnswer, type Role } from '../su
 import { countAllEvents } from '../e2e/harness';
 
 /**
- * Nobody gets in (DESIGN sections 8 and 9). Every route of the OpenAPI document is walked: without
+ * Nobody gets in (the service contract). Every route of the OpenAPI document is walked: without
  * a key (or with a bad one) it is a 401, except the public ones; each role that may not call it
  * gets a 403; the roles that may call it get past the guard. Keys never reach the log, even at
  * LOG_LEVEL=debug; a generated key file is private (0600) and only its path is logged. Every
@@ -28,9 +28,9 @@ interface Route {
 }
 
 /**
- * Who may call a route, per DESIGN sections 8 and 9 (admin may call everything): service sends
+ * Who may call a route, per the service contract (admin may call everything): service sends
  * commands and reads ticket (and asset) state; auditors read histories, replays, verify and the
- * warranty archive; analysts read the views (the schedule, the service desk too). A route DESIGN does not name is for admins only,
+ * warranty archive; analysts read the views (the schedule, the service desk too). A route the service contract does not name is for admins only,
  * which is also the guard's rule for a route without @Roles.
  */
 function mayCall(route: Route): readonly Role[] {
@@ -116,7 +116,7 @@ function expectProblem(answer: HttpAnswer, status: number, what: string): void {
 }
 
 describe('every route of the OpenAPI document', () => {
-  it('lists the routes of DESIGN section 8, each protected one marked as needing a bearer key', () => {
+  it('lists the routes of the service contract, each protected one marked as needing a bearer key', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of ['POST /v1/tickets', 'GET /v1/tickets/{id}', 'GET /v1/tickets/{id}/history', 'GET /v1/audit/verify', 'GET /v1/views/sla-compliance', 'GET /v1/views/satisfaction',
       'POST /v1/units', 'GET /v1/units', 'GET /v1/units/{id}', 'POST /v1/engineers', 'GET /v1/engineers/{id}',

@@ -10,8 +10,8 @@ import { api, TEST_API_KEYS, type Client } from '../support/http-client';
 import { bodies, reportBody } from '../e2e/harness';
 
 /**
- * Backup and restore of the embedded store with the CLI (docs/operations.md "Backups and restores"; DESIGN section
- * 9: tamper-evident histories). While the app takes writes, `backup <file>` makes a consistent
+ * Backup and restore of the embedded store with the CLI (docs/operations.md "Backups and restores"; tamper-evident
+ * histories). While the app takes writes, `backup <file>` makes a consistent
  * copy: a prefix of the log, every command whole, every hash chain intact (`verify`). `restore
  * <file> --force` into a fresh DATA_DIR gives an app that serves the tickets, verifies, and builds
  * its views from the restored log; restoring over a live DATA_DIR drops views that describe the

@@ -11,7 +11,7 @@ import { api, TEST_API_KEYS, type Client } from '../support/http-client';
 import { bodies, reportBody } from '../e2e/harness';
 
 /**
- * kill -9 under load (DESIGN section 11, "Faults"). Sixteen clients drive the full fault path, each
+ * kill -9 under load (the service contract, "Faults"). Sixteen clients drive the full fault path, each
  * command with its own Idempotency-Key (half of them pause the ticket before the restore, which
  * then appends two events); the app dies with SIGKILL at a random moment and is
  * started again on the same DATA_DIR. Then, reading the SQLite file itself:

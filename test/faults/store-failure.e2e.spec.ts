@@ -15,7 +15,7 @@ import { api, TEST_API_KEYS, type Api, type HttpAnswer } from '../support/http-c
 import { bodies, countAllEvents, reportBody } from '../e2e/harness';
 
 /**
- * The event store goes away (DESIGN section 4: "Unavailability raises a typed error that the API
+ * The event store goes away (the service contract: "Unavailability raises a typed error that the API
  * maps to 503; nothing is half-written"). The app runs in this process with its store wrapped in
  * FailingEventStore: while `failing` is set every store call fails as an unreachable store does.
  * Every command then answers 503 problem+json with Retry-After, readiness is 503, nothing reaches
@@ -65,7 +65,7 @@ function eventsOfCommand(commandId: string): string[] {
   }
 }
 
-/** A 503 as DESIGN section 8 has it: problem+json, a Retry-After in seconds, a stable code, no internals. */
+/** A 503 as the service contract has it: problem+json, a Retry-After in seconds, a stable code, no internals. */
 function expectUnavailable(answer: HttpAnswer, what: string): void {
   expect({ what, status: answer.status, contentType: answer.headers.get('content-type') }).toEqual({
     what,

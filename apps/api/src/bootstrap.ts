@@ -12,7 +12,7 @@ import { watchRequests } from './telemetry/http-telemetry';
 import { serveDashboard } from './dashboard/dashboard-static';
 import { checkBodyDepth, clientErrorHandler, frameworkErrors, SECURITY_HEADERS } from './http/edge-errors';
 
-/** The request body limit of DESIGN section 9. */
+/** The request body limit of the service contract. */
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// The domain stays pure (DESIGN section 3, STYLE "What we take from them" 1): no framework, no
+// The domain stays pure (docs/architecture.md): no framework, no
 // I/O, no clock, no randomness. Jest runs from the repository root (package.json scripts).
 const SOURCE = join(process.cwd(), 'libs/ticketing/src');
 

@@ -33,7 +33,7 @@ export function networkIdForKey(kind: 'unit' | 'engineer', key: string): string 
 }
 
 /** The current schema version of every network event. */
-const NETWORK_SCHEMA_VERSION = 1;
+export const NETWORK_SCHEMA_VERSION = 1;
 
 function known<E>(types: readonly string[], what: string, recorded: RecordedEvent): E {
   const version = recorded.metadata.schemaVersion ?? 1;

@@ -24,7 +24,7 @@ import { toCsv } from './csv';
 import { instant, waitForView } from './view-freshness';
 import { ComplianceQueryDto, ComplianceTicketsQueryDto, ViewQueryDto, WarrantyArchiveListQueryDto, WarrantyArchiveQueryDto } from './view-query.dto';
 
-/** The analyst views of DESIGN section 8. Times in answers are UTC; periods group by UTC days. */
+/** The analyst views of the service contract. Times in answers are UTC; periods group by UTC days. */
 @ApiTags('views')
 @ApiBearerAuth()
 @Controller('v1/views')

@@ -4,7 +4,7 @@ import { parseCalendar } from './calendar-validation';
 import { parseIsoDuration, type IsoDuration } from './iso-duration';
 import { isRecord, show } from './json-value';
 
-/** The per-ticket clocks (DESIGN section 6). `consultationAverage` is an aggregate, not here. */
+/** The per-ticket clocks (the service contract). `consultationAverage` is an aggregate, not here. */
 export const SLA_METRICS = ['response', 'onsiteResolution', 'seniorArrival', 'restoration', 'report', 'arrival'] as const;
 export type SlaMetric = (typeof SLA_METRICS)[number];
 

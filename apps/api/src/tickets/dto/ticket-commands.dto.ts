@@ -4,7 +4,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { AtField, EnumField, IdField, IntegerField, TextField, UuidField } from '../../http/dto-fields';
 
-/** The request bodies of the ticket commands (DESIGN section 8). Unknown fields are refused. */
+/** The request bodies of the ticket commands (the service contract). Unknown fields are refused. */
 
 export class ReportTicketDto {
   @UuidField({ description: 'The ticket id; generated when absent', example: '0b3c3a8e-8f2a-4a55-9a55-6f1b4c1f1a01', optional: true })
