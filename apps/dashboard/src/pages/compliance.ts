@@ -78,7 +78,7 @@ function defaults(): Record<string, string> {
     severity: '',
     policyId: '',
     engineerId: '',
-    serviceUnitId: '',
+    serviceUnit: '',
     breakdown: '',
     targetLine: '95',
   };
@@ -107,7 +107,7 @@ function input(name: string, label: string, value: string, type = 'text'): HTMLL
 export async function compliancePage(root: HTMLElement, search: URLSearchParams, navigate: (hash: string) => void): Promise<void> {
   const filters = readFilters(search);
   const [unitFilter, unitBreakdown, engineerBreakdown] = await Promise.all([
-    accepts({ serviceUnitId: 'probe' }),
+    accepts({ serviceUnit: 'probe' }),
     accepts({ groupBy: 'serviceUnit' }),
     accepts({ groupBy: 'engineer' }),
   ]);
@@ -125,7 +125,7 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
     select('severity', t('severity'), filters.severity, [['', t('any')], ['general', 'general'], ['major', 'major']]),
     input('policyId', t('policy'), filters.policyId),
     input('engineerId', t('engineer'), filters.engineerId),
-    unitFilter ? input('serviceUnitId', t('serviceUnit'), filters.serviceUnitId) : null,
+    unitFilter ? input('serviceUnit', t('serviceUnit'), filters.serviceUnit) : null,
     breakdowns.length > 1 ? select('breakdown', t('breakdown'), filters.breakdown, breakdowns) : null,
     input('targetLine', t('targetLine'), filters.targetLine, 'number'),
     h('button', { type: 'submit' }, t('apply')),
@@ -144,7 +144,7 @@ export async function compliancePage(root: HTMLElement, search: URLSearchParams,
     severity: filters.severity,
     policyId: filters.policyId,
     engineerId: filters.engineerId,
-    serviceUnitId: unitFilter ? filters.serviceUnitId : undefined,
+    serviceUnit: unitFilter ? filters.serviceUnit : undefined,
   };
   const params = { ...common, groupBy: filters.groupBy, metric: filters.metric };
   const view = await get<{ groups: Group[] }>(PATH + query(params));
