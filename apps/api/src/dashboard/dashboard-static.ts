@@ -1,10 +1,14 @@
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
-/** Where `npm run build` writes the dashboard: dist/dashboard, beside dist/apps. */
-export const DASHBOARD_DIR = join(__dirname, '..', '..', '..', '..', 'dashboard');
+/**
+ * Where `npm run build` writes the dashboard: dist/dashboard, beside dist/apps. The sources run
+ * uncompiled (the in-process tests, as ES modules) have no __dirname: there it is found from the
+ * working directory, the repository's root.
+ */
+export const DASHBOARD_DIR = typeof __dirname === 'undefined' ? resolve('dist', 'dashboard') : join(__dirname, '..', '..', '..', '..', 'dashboard');
 
 /**
  * The page may load its own scripts and styles and talk to this server only; ECharts sets inline
