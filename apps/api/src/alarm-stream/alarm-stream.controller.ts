@@ -9,6 +9,8 @@ import { AlarmFeed, type Alarm } from './alarm-feed';
 
 /** Streams one key may hold open at once: a few browser tabs, not a leak. */
 export const MAX_STREAMS_PER_KEY = 5;
+/** Unread bytes a stream may hold for a client before it is cut. */
+export const MAX_UNREAD_BYTES = 1024 * 1024;
 /** A comment line this often keeps proxies and the browser from closing a quiet stream. */
 export const KEEP_ALIVE_MS = 15_000;
 
@@ -54,7 +56,15 @@ export class AlarmStreamController {
     const forget = this.feed.listen({
       keyId,
       send: (alarm: Alarm) => {
-        if (!closed) raw.write(`id: ${alarm.position}\nevent: ${alarm.type}\ndata: ${JSON.stringify(alarm)}\n\n`);
+        if (closed) return;
+        // A client that stopped reading would have every alarm kept for it in memory: past a
+        // megabyte unread, its stream is cut (it may connect again and read the view).
+        if (raw.writableLength > MAX_UNREAD_BYTES) {
+          close();
+          raw.destroy();
+          return;
+        }
+        raw.write(`id: ${alarm.position}\nevent: ${alarm.type}\ndata: ${JSON.stringify(alarm)}\n\n`);
       },
       end: () => {
         close();
