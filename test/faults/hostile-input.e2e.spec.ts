@@ -582,7 +582,7 @@ describe('SQL injection in the views', () => {
     '*',
   ];
   /** Filters whose values are matched as they are: an injected value must match nothing, like any unknown value. */
-  const PLAIN_FILTERS = new Set(['customerId', 'engineerId', 'policyId', 'assetId', 'stream', 'serviceUnitId']);
+  const PLAIN_FILTERS = new Set(['customerId', 'engineerId', 'policyId', 'assetId', 'stream', 'serviceUnitId', 'serviceUnit', 'engineer', 'customer', 'assetKind']);
 
   /** Every view route and the parameters it takes (the query, and a path parameter as `:name`). */
   const viewTargets = () =>
