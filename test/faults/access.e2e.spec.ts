@@ -44,6 +44,8 @@ function mayCall(route: Route): readonly Role[] {
   // Issue 19: the schedule is for the desk that books the visits as much as for analysts.
   if (path.startsWith('/v1/views/schedule')) return ['analyst', 'service', 'admin'];
   if (path.startsWith('/v1/views/')) return ['analyst', 'admin'];
+  // The dashboard's live alarms are the analysts'.
+  if (path.startsWith('/v1/stream/')) return ['analyst', 'admin'];
   // The service network's monthly service-quality form is an analyst's view like the others.
   if (path.startsWith('/v1/reports/')) return ['analyst', 'admin'];
   if (path === '/v1/audit/verify' || path.startsWith('/v1/audit/')) return ['auditor', 'admin'];
@@ -100,9 +102,27 @@ afterAll(async () => {
   data?.remove();
 });
 
-/** One request to `route` with every path parameter a fresh UUID and, for a POST, an empty JSON body. */
-function call(route: Route, headers: Record<string, string>): Promise<HttpAnswer> {
+/**
+ * One request to `route` with every path parameter a fresh UUID and, for a POST, an empty JSON body.
+ * A stream (server-sent events) that opens never ends by itself: its status and headers are taken
+ * and the connection closed.
+ */
+async function call(route: Route, headers: Record<string, string>): Promise<HttpAnswer> {
   const path = route.path.replace(/\{\w+\}/g, () => randomUUID());
+  if (route.path.startsWith('/v1/stream/')) {
+    const abort = new AbortController();
+    const response = await fetch(`${app.baseUrl}${path}`, { headers, signal: abort.signal });
+    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream');
+    const text = streaming ? '' : await response.text();
+    abort.abort();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, body, text };
+  }
   return api(app.baseUrl).send({ method: route.method, path, body: route.method === 'POST' || route.method === 'PUT' ? {} : undefined, headers });
 }
 
