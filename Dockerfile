@@ -13,7 +13,8 @@ COPY libs ./libs
 COPY bench ./bench
 COPY test/fixtures ./test/fixtures
 COPY config ./config
-RUN npx nest build api && npm prune --omit=dev
+# The dashboard (apps/dashboard) is built by Vite into dist/dashboard, which the API serves at /dashboard.
+RUN npx nest build api && npm run build:dashboard && npm prune --omit=dev
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production \
