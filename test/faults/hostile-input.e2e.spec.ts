@@ -92,7 +92,10 @@ beforeAll(async () => {
       query: ((op.parameters ?? []) as Array<{ in: string; name: string }>).filter((p) => p.in === 'query').map((p) => p.name),
       bodySchema: (op.requestBody?.content?.['application/json']?.schema?.$ref as string | undefined)?.split('/').pop(),
     })),
-  );
+  )
+    // A stream of server-sent events takes no input but the key and never ends by itself: the alarm
+    // stream's own spec (apps/api/src/alarm-stream) covers it; here it would hold a request open for good.
+    .filter((route) => !route.path.startsWith('/v1/stream/'));
 
   // Three tickets for the commands to work on, and figures in the views.
   const service = http.as('service');
